@@ -1,0 +1,44 @@
+//! # embedml — machine learning that trains on a workstation and runs on a microcontroller
+//!
+//! `embedml` is `#![no_std]` and never allocates: every model keeps its parameters, gradients and
+//! scratch space in fixed arrays whose sizes are const generics, so the memory a model needs is
+//! known at link time. Each model's math is written once, here, over slices with explicit
+//! dimensions; the typed const-generic models (for devices) and the runtime-sized models of the
+//! host crate (`embedml-host`) are storage around that same math.
+//!
+//! ## Module map
+//! - [`error`] — the one [`Error`] type every fallible function returns.
+//! - [`math`] — scalar functions (`exp`, `ln`, `tanh`, …) via `libm`, or `micromath`
+//!   approximations behind the `micromath` feature.
+//! - [`rng`] — a seeded, documented, deterministic generator ([`Rng`]) with uniform, normal and
+//!   categorical sampling.
+//! - [`kernels`] — slice math: dense layers, activations, softmax / log-sum-exp, losses.
+//! - [`params`] — the [`Parameters`] trait: a model's parameters and gradients as flat slices.
+//! - [`optim`] — SGD (with linear decay), momentum and Adam over flat slices; gradient clipping.
+//! - [`gradcheck`] — a finite-difference gradient checker used by the tests of every layer.
+//! - [`models`] — one module per model (MLP, …).
+//!
+//! ## Features
+//! - `std`: `impl std::error::Error` for the error types.
+//! - `defmt`: derive `defmt::Format` on public types, for logging on a device.
+//! - `micromath`: fast approximate `exp`/`ln`/`tanh` for chips without an FPU.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod error;
+pub mod gradcheck;
+pub mod kernels;
+pub mod math;
+pub mod models;
+pub mod optim;
+pub mod params;
+pub mod rng;
+
+pub use error::{Error, Result};
+pub use kernels::activation::Activation;
+pub use params::Parameters;
+pub use rng::Rng;
