@@ -243,7 +243,7 @@ pub fn global_norm(grads: &[f32]) -> f32 {
 /// Rescales `grads` so their global norm is at most `max_norm`; returns the norm before
 /// clipping. A non-finite norm (NaN or inf gradients) is an [`Error::NonFinite`].
 pub fn clip_grad_norm(grads: &mut [f32], max_norm: f32) -> Result<f32> {
-    if !(max_norm > 0.0) {
+    if max_norm.is_nan() || max_norm <= 0.0 {
         return Err(Error::InvalidArgument {
             what: "max_norm must be positive",
         });

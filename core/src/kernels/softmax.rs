@@ -9,7 +9,7 @@ use crate::math;
 /// `+inf` entries give `+inf`. Finite input gives a finite result.
 pub fn log_sum_exp(x: &[f32]) -> f32 {
     let m = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    if m == f32::NEG_INFINITY || m == f32::INFINITY {
+    if m.is_infinite() {
         return m;
     }
     let s: f32 = x.iter().map(|&v| math::exp(v - m)).sum();

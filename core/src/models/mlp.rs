@@ -233,9 +233,9 @@ fn backprop(
             // ∂E/∂z_{l-1} = W_lᵀ δ_l, then δ_{l-1} = that ⊙ h'(a_{l-1}).
             dense::backward(n_in, n_out, w, input, d, gw, gb, Some(prev))?;
             let act = layers[l - 1].activation;
-            for i in 0..n_in {
-                let k = uo - n_in + i;
-                prev[i] *= act.derivative(pre[k], post[k]);
+            let (a, z) = (&pre[uo - n_in..uo], &post[uo - n_in..uo]);
+            for ((g, &ai), &zi) in prev.iter_mut().zip(a).zip(z) {
+                *g *= act.derivative(ai, zi);
             }
         }
     }
