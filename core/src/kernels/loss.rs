@@ -122,12 +122,14 @@ pub fn softmax_cross_entropy(a: &[f32], t: &[f32], grad: &mut [f32]) -> Result<f
     check_len("loss target", n, t.len())?;
     check_len("loss gradient", n, grad.len())?;
     check_finite("loss target", t)?;
-    let lse = softmax::log_sum_exp(a);
+    // lse − a_i = (m − a_i) + r, summed without cancelling m against a_i.
+    let (m, r) = softmax::max_and_log_rest(a);
+    let lse = m + r;
     let mut e = 0.0f32;
     let mut tsum = 0.0f32;
     for i in 0..n {
         if t[i] != 0.0 {
-            e += t[i] * (lse - a[i]);
+            e += t[i] * ((m - a[i]) + r);
         }
         tsum += t[i];
     }
@@ -149,12 +151,13 @@ pub fn softmax_cross_entropy_index(a: &[f32], class: usize, grad: &mut [f32]) ->
             len: n,
         });
     }
-    let lse = softmax::log_sum_exp(a);
+    let (m, r) = softmax::max_and_log_rest(a);
+    let lse = m + r;
     for i in 0..n {
         grad[i] = math::exp(a[i] - lse);
     }
     grad[class] -= 1.0;
-    Ok(lse - a[class])
+    Ok((m - a[class]) + r)
 }
 
 #[cfg(test)]

@@ -8,12 +8,33 @@ use crate::math;
 /// Returns `-inf` for an empty slice or when every entry is `-inf` (the log of an empty sum);
 /// `+inf` entries give `+inf`. Finite input gives a finite result.
 pub fn log_sum_exp(x: &[f32]) -> f32 {
-    let m = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    if m.is_infinite() {
-        return m;
+    let (m, r) = max_and_log_rest(x);
+    m + r
+}
+
+/// Splits `log_sum_exp(x)` into `(m, r)` with `m = max x` and `r = ln Σ_i e^{x_i − m}`, where
+/// `r` is computed as `ln_1p` of the sum without the maximum's own term, so it keeps full
+/// relative precision when one entry dominates (a confident softmax). Losses use the two parts
+/// separately to avoid cancelling `m` against a logit. Returns `(m, 0)` when `m` is infinite.
+pub fn max_and_log_rest(x: &[f32]) -> (f32, f32) {
+    let mut m = f32::NEG_INFINITY;
+    let mut k = 0;
+    for (i, &v) in x.iter().enumerate() {
+        if v > m {
+            m = v;
+            k = i;
+        }
     }
-    let s: f32 = x.iter().map(|&v| math::exp(v - m)).sum();
-    m + math::ln(s)
+    if m.is_infinite() {
+        return (m, 0.0);
+    }
+    let rest: f32 = x
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != k)
+        .map(|(_, &v)| math::exp(v - m))
+        .sum();
+    (m, libm::log1pf(rest))
 }
 
 /// `out = softmax(x)`. With every entry `-inf`, `out` is uniform.

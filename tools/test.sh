@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The project's one test command (the README's "Test" section; .ci/run calls it).
+# Installs what the tests need (Rust targets and components; QEMU and defmt-print for the firmware
+# tests when tools/install-embedded.sh exists), then runs formatting, lints, every test, and the
+# no_std builds for Cortex-M4F (thumbv7em-none-eabihf) and Cortex-M0 (thumbv6m-none-eabi).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain: targets and components"
+rustup target add thumbv7em-none-eabihf thumbv7m-none-eabi thumbv6m-none-eabi >/dev/null
+rustup component add clippy rustfmt llvm-tools >/dev/null
+if [ -x tools/install-embedded.sh ] || [ -f tools/install-embedded.sh ]; then
+  step "embedded tools (QEMU, defmt-print)"
+  bash tools/install-embedded.sh
+fi
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (workspace, all targets, -D warnings)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test (workspace)"
+cargo test --workspace
+
+step "core with the micromath approximations: accuracy"
+cargo test -p embedml --features micromath --lib math::
+
+step "core docs (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc -p embedml --no-deps --features std
+
+step "no_std builds: Cortex-M4F and Cortex-M0 (no FPU, no atomics)"
+cargo build -p embedml --target thumbv7em-none-eabihf
+cargo build -p embedml --target thumbv7em-none-eabihf --features defmt,micromath
+cargo build -p embedml --target thumbv6m-none-eabi
+cargo build -p embedml --target thumbv6m-none-eabi --features micromath
+
+if [ -f firmware/Cargo.toml ]; then
+  step "firmware: fmt, clippy"
+  (cd firmware && cargo fmt --all -- --check && cargo clippy --release -- -D warnings)
+fi
+
+step "all checks passed"
