@@ -143,7 +143,9 @@ impl Head {
     pub fn loss(&self, out: &[f32], t: &[f32]) -> Result<f32> {
         self.check(out, Some(t))?;
         let lse_pi = log_sum_exp(&out[..self.k]);
-        Ok(-log_sum_exp_by(self.k, |k| self.log_term(out, lse_pi, t, k).0))
+        Ok(-log_sum_exp_by(self.k, |k| {
+            self.log_term(out, lse_pi, t, k).0
+        }))
     }
 
     /// The loss and its gradient with respect to the raw outputs, **written** (not added) to
@@ -156,8 +158,8 @@ impl Head {
         let (k, l) = (self.k, self.l);
         let lse_pi = log_sum_exp(&out[..k]);
         // Pass 1: the log terms go to grad[..K] (scratch), so log-sum-exp sees one slice.
-        for c in 0..k {
-            grad[c] = self.log_term(out, lse_pi, t, c).0;
+        for (c, g) in grad[..k].iter_mut().enumerate() {
+            *g = self.log_term(out, lse_pi, t, c).0;
         }
         let lse = log_sum_exp(&grad[..k]);
         // Pass 2: γ_k = exp(term_k − lse), then the three gradients.
@@ -167,7 +169,11 @@ impl Head {
             let gamma = math::exp(term - lse);
             let pi = math::exp(out[c] - lse_pi);
             grad[c] = pi - gamma;
-            let factor = if self.sigma_min == 0.0 { 1.0 } else { e / sigma };
+            let factor = if self.sigma_min == 0.0 {
+                1.0
+            } else {
+                e / sigma
+            };
             grad[k + c] = gamma * (lf - q) * factor;
             let mu = &out[2 * k + c * l..2 * k + (c + 1) * l];
             let g_mu = &mut grad[2 * k + c * l..2 * k + (c + 1) * l];
@@ -181,7 +187,12 @@ impl Head {
 
     /// Log-responsibilities `ln γ_k = ln π_k N_k − ln Σ_j π_j N_j` written to `log_gamma`
     /// (`K`); returns the loss `E` (the negated normaliser).
-    pub fn log_responsibilities(&self, out: &[f32], t: &[f32], log_gamma: &mut [f32]) -> Result<f32> {
+    pub fn log_responsibilities(
+        &self,
+        out: &[f32],
+        t: &[f32],
+        log_gamma: &mut [f32],
+    ) -> Result<f32> {
         self.check(out, Some(t))?;
         check_len("mdn responsibilities", self.k, log_gamma.len())?;
         let lse_pi = log_sum_exp(&out[..self.k]);

@@ -27,7 +27,8 @@ mod tests {
 
     #[test]
     fn matches_the_slice_version_across_chunks() {
-        let xs: [f32; 40] = core::array::from_fn(|i| libm::sinf(i as f32 * 0.37) * 5.0 - i as f32 * 0.1);
+        let xs: [f32; 40] =
+            core::array::from_fn(|i| libm::sinf(i as f32 * 0.37) * 5.0 - i as f32 * 0.1);
         for n in [0usize, 1, 15, 16, 17, 33, 40] {
             let a = log_sum_exp_by(n, |i| xs[i]);
             let b = log_sum_exp(&xs[..n]);

@@ -42,7 +42,13 @@ impl<'a> Mixture<'a> {
     /// A mixture of `k ≥ 1` components in `l ≥ 1` dimensions. `log_pi` (`k`) must be
     /// normalised log-weights (`ln Σ π = 0` within `1e-3`; `-inf` allowed, NaN/`+inf` not),
     /// `sigma` (`k`) finite and positive, `mu` (`k·l`) finite.
-    pub fn new(k: usize, l: usize, log_pi: &'a [f32], sigma: &'a [f32], mu: &'a [f32]) -> Result<Self> {
+    pub fn new(
+        k: usize,
+        l: usize,
+        log_pi: &'a [f32],
+        sigma: &'a [f32],
+        mu: &'a [f32],
+    ) -> Result<Self> {
         if k == 0 || l == 0 {
             return Err(Error::InvalidArgument {
                 what: "a mixture needs K >= 1 and L >= 1",
@@ -57,7 +63,7 @@ impl<'a> Mixture<'a> {
             });
         }
         let total = crate::kernels::softmax::log_sum_exp(log_pi);
-        if !(total.abs() <= 1e-3) {
+        if total.is_nan() || total.abs() > 1e-3 {
             return Err(Error::InvalidArgument {
                 what: "mixture weights must sum to 1",
             });
