@@ -3,3 +3,4 @@
 
 pub mod mdn;
 pub mod mlp;
+pub mod soft_share;
