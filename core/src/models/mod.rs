@@ -1,4 +1,6 @@
 //! One module per model. Each holds the model's math over slices (used by every executor) and a
 //! const-generic typed model around it (used on devices).
 
+pub mod mdn;
 pub mod mlp;
+pub mod soft_share;

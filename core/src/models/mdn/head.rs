@@ -1,0 +1,226 @@
+//! The MDN head: from the raw network outputs to the mixture, the loss and its gradient.
+//!
+//! See the [module docs](super) for the layout of the raw outputs and the math.
+
+use super::lse::log_sum_exp_by;
+use super::mixture::Mixture;
+use crate::error::{check_finite, check_len, Error, Result};
+use crate::kernels::softmax::log_sum_exp;
+use crate::math;
+
+/// Lower clamp of `a^σ` before the exponential: `σ_k ≥ σ_min + e^{−30} ≈ σ_min + 9.4·10⁻¹⁴`.
+pub const A_SIGMA_MIN: f32 = -30.0;
+/// Upper clamp of `a^σ` before the exponential: `σ_k ≤ σ_min + e^{30} ≈ σ_min + 1.07·10¹³`.
+pub const A_SIGMA_MAX: f32 = 30.0;
+/// Saturation of the standardised residual `(t_l − μ_kl)/σ_k`, so `‖t − μ_k‖²/σ_k²` stays
+/// finite even for residuals near `f32::MAX` (no density anyone can use is affected).
+pub const RESIDUAL_MAX: f32 = 1e15;
+
+/// The MDN head for `K` components and an `L`-dimensional target with isotropic `σ_k`.
+///
+/// A runtime value (not const generics), so the host's runtime-sized models and the typed
+/// device model share it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Head {
+    k: usize,
+    l: usize,
+    sigma_min: f32,
+}
+
+/// `K (L + 2)`: the number of raw network outputs an MDN head with `k` components and an
+/// `l`-dimensional target reads.
+pub const fn output_len(k: usize, l: usize) -> usize {
+    k * (l + 2)
+}
+
+impl Head {
+    /// A head with `k ≥ 1` components, target dimension `l ≥ 1` and variance floor
+    /// `sigma_min ≥ 0` (finite; `0` gives PRML's `σ = exp(a^σ)`).
+    pub fn new(k: usize, l: usize, sigma_min: f32) -> Result<Self> {
+        if k == 0 {
+            return Err(Error::InvalidArgument {
+                what: "an MDN needs at least one mixture component (K >= 1)",
+            });
+        }
+        if l == 0 {
+            return Err(Error::InvalidArgument {
+                what: "an MDN target needs at least one dimension (L >= 1)",
+            });
+        }
+        if !(sigma_min.is_finite() && sigma_min >= 0.0) {
+            return Err(Error::InvalidArgument {
+                what: "sigma_min must be finite and >= 0",
+            });
+        }
+        if k.checked_mul(l + 2).is_none() {
+            return Err(Error::InvalidArgument {
+                what: "K (L + 2) overflows usize",
+            });
+        }
+        Ok(Head { k, l, sigma_min })
+    }
+
+    /// Number of components `K`.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Target dimension `L`.
+    pub fn l(&self) -> usize {
+        self.l
+    }
+
+    /// The variance floor `σ_min`.
+    pub fn sigma_min(&self) -> f32 {
+        self.sigma_min
+    }
+
+    /// Raw outputs the head reads: `K (L + 2)`.
+    pub fn output_len(&self) -> usize {
+        output_len(self.k, self.l)
+    }
+
+    /// `σ_k` and `ln σ_k` from the raw `a^σ_k` (clamped to [`A_SIGMA_MIN`, `A_SIGMA_MAX`]),
+    /// plus `e = exp(clamped a^σ_k)` (so `∂σ/∂a^σ = e` inside the clamp range).
+    #[inline]
+    fn sigma_of(&self, a_sigma: f32) -> (f32, f32, f32) {
+        let a = a_sigma.clamp(A_SIGMA_MIN, A_SIGMA_MAX);
+        let e = math::exp(a);
+        if self.sigma_min == 0.0 {
+            (e, a, e)
+        } else {
+            let s = self.sigma_min + e;
+            (s, math::ln(s), e)
+        }
+    }
+
+    fn check(&self, out: &[f32], t: Option<&[f32]>) -> Result<()> {
+        check_len("mdn raw outputs", self.output_len(), out.len())?;
+        check_finite("mdn raw outputs", out)?;
+        if let Some(t) = t {
+            check_len("mdn target", self.l, t.len())?;
+            check_finite("mdn target", t)?;
+        }
+        Ok(())
+    }
+
+    /// Parses raw outputs `out` (`K (L + 2)`, finite) into the mixture `π, σ, μ`, stored in
+    /// `buf` (`K (L + 2)`) as `[ln π (K), σ (K), μ (K × L)]`, and returns a view of it.
+    pub fn mixture<'a>(&self, out: &[f32], buf: &'a mut [f32]) -> Result<Mixture<'a>> {
+        self.check(out, None)?;
+        check_len("mdn mixture buffer", self.output_len(), buf.len())?;
+        let k = self.k;
+        let (a_pi, rest) = out.split_at(k);
+        let (a_sigma, a_mu) = rest.split_at(k);
+        let lse_pi = log_sum_exp(a_pi);
+        let (log_pi, rest) = buf.split_at_mut(k);
+        let (sigma, mu) = rest.split_at_mut(k);
+        for (lp, &a) in log_pi.iter_mut().zip(a_pi) {
+            *lp = a - lse_pi;
+        }
+        for (s, &a) in sigma.iter_mut().zip(a_sigma) {
+            *s = self.sigma_of(a).0;
+        }
+        mu.copy_from_slice(a_mu);
+        Mixture::new(k, self.l, log_pi, sigma, mu)
+    }
+
+    /// `ln π_k N(t | μ_k, σ_k² I_L)` from raw outputs, with `lse_pi = ln Σ exp(a^π)`.
+    /// Also returns `σ_k`, `e_k = exp(a^σ_k)` and `q_k = ‖t − μ_k‖²/σ_k²`.
+    #[inline]
+    fn log_term(&self, out: &[f32], lse_pi: f32, t: &[f32], k: usize) -> (f32, f32, f32, f32) {
+        let (kk, l) = (self.k, self.l);
+        let (sigma, ln_sigma, e) = self.sigma_of(out[kk + k]);
+        let mu = &out[2 * kk + k * l..2 * kk + (k + 1) * l];
+        let q = sq_residual(t, mu, sigma);
+        let lf = l as f32;
+        let term = (out[k] - lse_pi) - lf * ln_sigma - 0.5 * lf * math::LN_2PI - 0.5 * q;
+        (term, sigma, e, q)
+    }
+
+    /// The per-sample loss `E = −ln Σ_k π_k N(t | μ_k, σ_k² I_L)` (log-sum-exp).
+    pub fn loss(&self, out: &[f32], t: &[f32]) -> Result<f32> {
+        self.check(out, Some(t))?;
+        let lse_pi = log_sum_exp(&out[..self.k]);
+        Ok(-log_sum_exp_by(self.k, |k| {
+            self.log_term(out, lse_pi, t, k).0
+        }))
+    }
+
+    /// The loss and its gradient with respect to the raw outputs, **written** (not added) to
+    /// `grad` (`K (L + 2)`, same layout as `out`):
+    /// `∂E/∂a^π_k = π_k − γ_k`, `∂E/∂a^σ_k = γ_k (L − ‖t−μ_k‖²/σ_k²) e^{a^σ_k}/σ_k`,
+    /// `∂E/∂a^μ_kl = γ_k (μ_kl − t_l)/σ_k²`.
+    pub fn loss_and_grad(&self, out: &[f32], t: &[f32], grad: &mut [f32]) -> Result<f32> {
+        self.check(out, Some(t))?;
+        check_len("mdn output gradient", self.output_len(), grad.len())?;
+        let (k, l) = (self.k, self.l);
+        let lse_pi = log_sum_exp(&out[..k]);
+        // Pass 1: the log terms go to grad[..K] (scratch), so log-sum-exp sees one slice.
+        for (c, g) in grad[..k].iter_mut().enumerate() {
+            *g = self.log_term(out, lse_pi, t, c).0;
+        }
+        let lse = log_sum_exp(&grad[..k]);
+        // Pass 2: γ_k = exp(term_k − lse), then the three gradients.
+        let lf = l as f32;
+        for c in 0..k {
+            let (term, sigma, e, q) = self.log_term(out, lse_pi, t, c);
+            let gamma = math::exp(term - lse);
+            let pi = math::exp(out[c] - lse_pi);
+            grad[c] = pi - gamma;
+            let factor = if self.sigma_min == 0.0 {
+                1.0
+            } else {
+                e / sigma
+            };
+            grad[k + c] = gamma * (lf - q) * factor;
+            let mu = &out[2 * k + c * l..2 * k + (c + 1) * l];
+            let g_mu = &mut grad[2 * k + c * l..2 * k + (c + 1) * l];
+            for ((g, &m), &tl) in g_mu.iter_mut().zip(mu).zip(t) {
+                // γ (μ − t)/σ² = γ · r/σ with the saturated residual r = (μ − t)/σ.
+                *g = gamma * (residual(m, tl, sigma) / sigma);
+            }
+        }
+        Ok(-lse)
+    }
+
+    /// Log-responsibilities `ln γ_k = ln π_k N_k − ln Σ_j π_j N_j` written to `log_gamma`
+    /// (`K`); returns the loss `E` (the negated normaliser).
+    pub fn log_responsibilities(
+        &self,
+        out: &[f32],
+        t: &[f32],
+        log_gamma: &mut [f32],
+    ) -> Result<f32> {
+        self.check(out, Some(t))?;
+        check_len("mdn responsibilities", self.k, log_gamma.len())?;
+        let lse_pi = log_sum_exp(&out[..self.k]);
+        for (c, g) in log_gamma.iter_mut().enumerate() {
+            *g = self.log_term(out, lse_pi, t, c).0;
+        }
+        let lse = log_sum_exp(log_gamma);
+        for g in log_gamma.iter_mut() {
+            *g -= lse;
+        }
+        Ok(-lse)
+    }
+}
+
+/// `(a − b)/σ`, saturated at `±RESIDUAL_MAX` (the difference itself may overflow to `±inf`).
+#[inline]
+pub(crate) fn residual(a: f32, b: f32, sigma: f32) -> f32 {
+    ((a - b) / sigma).clamp(-RESIDUAL_MAX, RESIDUAL_MAX)
+}
+
+/// `‖t − μ‖² / σ²` as the sum of squared saturated residuals.
+#[inline]
+pub(crate) fn sq_residual(t: &[f32], mu: &[f32], sigma: f32) -> f32 {
+    t.iter()
+        .zip(mu)
+        .map(|(&a, &b)| {
+            let r = residual(a, b, sigma);
+            r * r
+        })
+        .sum()
+}
