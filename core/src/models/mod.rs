@@ -1,4 +1,7 @@
 //! One module per model. Each holds the model's math over slices (used by every executor) and a
 //! const-generic typed model around it (used on devices).
 
+pub mod bayes;
 pub mod mlp;
+pub mod naive_bayes;
+pub mod qlearn;
