@@ -34,7 +34,7 @@ use crate::rng::Rng;
 pub enum Schedule {
     /// The same value every episode.
     Constant(f32),
-    /// `start + (end − start) · min(t / episodes, 1)`.
+    /// `start · (1 − f) + end · f`, `f = min(t / episodes, 1)`.
     Linear {
         /// Value at `t = 0`.
         start: f32,
@@ -69,7 +69,7 @@ impl Schedule {
                 } else {
                     (t as f32 / episodes as f32).min(1.0)
                 };
-                start + (end - start) * f
+                start * (1.0 - f) + end * f
             }
             Schedule::Exponential {
                 start,
