@@ -68,7 +68,7 @@ for name, gid, kw in ENVS:
     if name in ("FL4_SLIPPERY", "FL4_DRY", "CLIFF"):
         # Full table: per (s, a) the outcomes (prob·1e6, next, reward, terminated).
         k = max(len(u.P[s][a]) for s in range(nS) for a in range(nA))
-        print(f"const {name}_P: [[[(u32, usize, i32, bool); {k}]; {nA}]; {nS}] = [")
+        print(f"const {name}_P: [[[Outcome; {k}]; {nA}]; {nS}] = [")
         for s in range(nS):
             row = []
             for a in range(nA):

@@ -7,12 +7,15 @@
 use embedml::envs::{taxi, CliffWalking, Env, FrozenLake, Taxi};
 use embedml::Rng;
 
+/// `(round(prob · 1e6), next, reward, terminated)`, one outcome of `P[s][a]`.
+type Outcome = (u32, usize, i32, bool);
+
 // ---- begin tools/env_reference.py output ----
 // gymnasium 1.4.0
 const FL4_SLIPPERY_HASH: u64 = 0x431f01447a081d1c;
 const FL4_SLIPPERY_INIT_HASH: u64 = 0x4c1849a3eedd0848;
 const FL4_SLIPPERY_MAX_STEPS: Option<u32> = Some(100);
-const FL4_SLIPPERY_P: [[[(u32, usize, i32, bool); 3]; 4]; 16] = [
+const FL4_SLIPPERY_P: [[[Outcome; 3]; 4]; 16] = [
     [
         [
             (333333, 0, 0, false),
@@ -289,7 +292,7 @@ const FL4_SLIPPERY_P: [[[(u32, usize, i32, bool); 3]; 4]; 16] = [
 const FL4_DRY_HASH: u64 = 0x1ac59eb8c5040daa;
 const FL4_DRY_INIT_HASH: u64 = 0x4c1849a3eedd0848;
 const FL4_DRY_MAX_STEPS: Option<u32> = Some(100);
-const FL4_DRY_P: [[[(u32, usize, i32, bool); 1]; 4]; 16] = [
+const FL4_DRY_P: [[[Outcome; 1]; 4]; 16] = [
     [
         [(1000000, 0, 0, false)],
         [(1000000, 4, 0, false)],
@@ -396,7 +399,7 @@ const FL8_DRY_MAX_STEPS: Option<u32> = Some(200);
 const CLIFF_HASH: u64 = 0x9d245dc1bdadbd99;
 const CLIFF_INIT_HASH: u64 = 0x387a1f5e74107388;
 const CLIFF_MAX_STEPS: Option<u32> = None;
-const CLIFF_P: [[[(u32, usize, i32, bool); 1]; 4]; 48] = [
+const CLIFF_P: [[[Outcome; 1]; 4]; 48] = [
     [
         [(1000000, 0, -1, false)],
         [(1000000, 1, -1, false)],
@@ -786,7 +789,7 @@ fn init_hash(env: &dyn Env) -> u64 {
 
 fn check_full<const S: usize, const A: usize, const K: usize>(
     env: &dyn Env,
-    table: &[[[(u32, usize, i32, bool); K]; A]; S],
+    table: &[[[Outcome; K]; A]; S],
 ) {
     assert_eq!((env.n_states(), env.n_actions()), (S, A));
     for (s, row) in table.iter().enumerate() {
