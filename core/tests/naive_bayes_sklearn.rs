@@ -292,7 +292,7 @@ fn golf_spec_figures() {
         9.0 / 14.0 * 2.0 / 9.0 / 27.0,
     );
     assert!((p[0] as f64 - no / (no + yes)).abs() < TOL);
-    assert_eq!(nb.predict(&[0, 2, 0, 1]).unwrap(), 0);
+    assert_eq!(nb.predict(&[0, 2, 0, 1], None).unwrap(), 0);
     // With α = 1: 0.7201 (SPEC), also sklearn's value below.
     let p1 = golf(1.0).predict_proba(&[0, 2, 0, 1], None).unwrap();
     assert!((p1[0] - 0.7201).abs() < 5e-5, "{p1:?}");
@@ -433,7 +433,10 @@ fn zero_probabilities_are_handled_without_nan() {
         nb.predict_proba(&[2], None),
         Err(Error::NonFinite { .. })
     ));
-    assert!(matches!(nb.predict(&[2]), Err(Error::NonFinite { .. })));
+    assert!(matches!(
+        nb.predict(&[2], None),
+        Err(Error::NonFinite { .. })
+    ));
     // Untrained models with α = 0 likewise.
     let empty = MultinomialNb::<2, 2>::new(0.0).unwrap();
     assert!(empty.predict_proba(&[1.0, 0.0]).is_err());

@@ -192,3 +192,54 @@ fn defaults_are_robust_across_seeds() {
         assert_eq!(eval.mean_return, -13.0, "seed {seed}");
     }
 }
+
+#[test]
+fn value_iteration_gives_the_optima() {
+    use embedml::models::qlearn::value_iteration;
+    // FrozenLake 4×4 slippery: the greedy policy of Q* (γ = 0.999) is optimal within 100 steps.
+    let env = FrozenLake::<4, 4>::standard(true);
+    let mut q = QTable::<16, 4>::new();
+    value_iteration(&env, q.as_mut_slice(), 0.999, 1e-7, 100_000).unwrap();
+    let exact = success_within(&env, Some(&q.policy()), 100)[0];
+    eprintln!("FrozenLake 4x4 slippery, Q* policy: success within 100 steps {exact:.4}");
+    assert!(exact >= 0.74, "{exact}");
+    // CliffWalking, γ = 1: the shortest path costs 13.
+    let env = CliffWalking::new(false);
+    let mut q = QTable::<48, 4>::new();
+    value_iteration(&env, q.as_mut_slice(), 1.0, 0.0, 1_000).unwrap();
+    assert_eq!(q.get(36, 0).unwrap(), -13.0);
+    // Taxi, γ = 1: the mean optimal return over the start states is 7.93.
+    let env = Taxi::new();
+    let mut q = QTable::<500, 6>::new();
+    value_iteration(&env, q.as_mut_slice(), 1.0, 0.0, 1_000).unwrap();
+    let starts: Vec<usize> = (0..500)
+        .filter(|&s| env.initial_probability(s) > 0.0)
+        .collect();
+    let mean: f64 = starts
+        .iter()
+        .map(|&s| q.values()[s].iter().copied().fold(f32::MIN, f32::max) as f64)
+        .sum::<f64>()
+        / 300.0;
+    assert!((mean - taxi_optimum(&env)).abs() < 1e-4, "{mean}");
+}
+
+#[test]
+fn runtime_sized_training_matches_the_typed_table() {
+    // The host's path: an environment chosen at run time and a Vec-backed Q table.
+    use embedml::envs::AnyEnv;
+    use embedml::models::qlearn;
+    let id = EnvId::from_name("cliffwalking").unwrap();
+    let mut env = AnyEnv::new(id);
+    let (ns, na) = id.dims();
+    let mut q = vec![0.0f32; ns * na];
+    let cfg = QLearnConfig::for_env(id);
+    qlearn::train(&mut env, &mut q, na, &cfg, |_, _| {}).unwrap();
+    let mut typed = QTable::<48, 4>::new();
+    typed
+        .train(&mut CliffWalking::new(false), &cfg, |_, _| {})
+        .unwrap();
+    assert_eq!(q.as_slice(), typed.as_slice());
+    let mut policy = vec![0usize; ns];
+    qlearn::greedy_policy(&q, na, &mut policy).unwrap();
+    assert_eq!(policy.as_slice(), typed.policy().as_slice());
+}

@@ -16,10 +16,12 @@
 //! true once the episode has taken [`Env::max_episode_steps`] steps. The random streams differ
 //! from numpy's, so episodes are statistically, not bitwise, equal to gymnasium's.
 
+pub mod any;
 pub mod cliff_walking;
 pub mod frozen_lake;
 pub mod taxi;
 
+pub use any::AnyEnv;
 pub use cliff_walking::CliffWalking;
 pub use frozen_lake::FrozenLake;
 pub use taxi::Taxi;

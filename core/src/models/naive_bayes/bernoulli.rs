@@ -160,14 +160,20 @@ impl<const C: usize, const F: usize> BernoulliNb<C, F> {
         Ok(p)
     }
 
-    /// The most probable class (lowest index on ties).
-    pub fn predict(&self, x: &[bool]) -> Result<usize> {
-        common::argmax(&self.joint_log_likelihood(x, None)?)
+    /// The most probable class (lowest index on ties); features with `mask[i] == false`
+    /// are ignored.
+    pub fn predict(&self, x: &[bool], mask: Option<&[bool]>) -> Result<usize> {
+        common::argmax(&self.joint_log_likelihood(x, mask)?)
     }
 
     /// `P(x_i present | y)`.
     pub fn probability(&self, y: usize, i: usize) -> Result<f32> {
         probability(&self.stats(), y, i)
+    }
+
+    /// `P(y)` for every class.
+    pub fn prior(&self) -> [f32; C] {
+        common::priors(&self.class_count, self.stats().prior)
     }
 
     /// `N_y`.

@@ -150,7 +150,7 @@ pub fn forget(class_count: &mut [f32], counts: &mut [f32], factor: f32) -> Resul
 /// let mut nb = CategoricalNb::<2, 1, 2>::new([2], 1.0).unwrap();
 /// nb.update(&[0], 0).unwrap();
 /// nb.update(&[1], 1).unwrap();
-/// assert_eq!(nb.predict(&[1]).unwrap(), 1);
+/// assert_eq!(nb.predict(&[1], None).unwrap(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CategoricalNb<const C: usize, const F: usize, const V: usize> {
@@ -235,9 +235,10 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
         Ok(p)
     }
 
-    /// The most probable class (lowest index on ties).
-    pub fn predict(&self, x: &[usize]) -> Result<usize> {
-        common::argmax(&self.joint_log_likelihood(x, None)?)
+    /// The most probable class (lowest index on ties); features with `mask[i] == false`
+    /// are ignored.
+    pub fn predict(&self, x: &[usize], mask: Option<&[bool]>) -> Result<usize> {
+        common::argmax(&self.joint_log_likelihood(x, mask)?)
     }
 
     /// `P(x_i = v | y)`.
@@ -247,15 +248,7 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
 
     /// `P(y)` for every class.
     pub fn prior(&self) -> [f32; C] {
-        let mut lp = [0.0f64; C];
-        let mut p = [0.0f32; C];
-        // Cannot fail: the lengths are C and fixed priors were checked when set.
-        if log_prior(&self.class_count, self.stats().prior, &mut lp).is_ok() {
-            for (q, l) in p.iter_mut().zip(lp) {
-                *q = libm::exp(l) as f32;
-            }
-        }
-        p
+        common::priors(&self.class_count, self.stats().prior)
     }
 
     /// `N_y`, the (decayed) number of samples per class.

@@ -114,6 +114,19 @@ pub fn log_prior(class_count: &[f32], prior: Prior<'_>, out: &mut [f64]) -> Resu
     Ok(())
 }
 
+/// `P(y)` for every class as `f32` (see [`log_prior`]); typed models call this.
+pub fn priors<const C: usize>(class_count: &[f32; C], prior: Prior<'_>) -> [f32; C] {
+    let mut lp = [0.0f64; C];
+    let mut p = [0.0f32; C];
+    // Cannot fail: the lengths are C and fixed priors are checked when they are set.
+    if log_prior(class_count, prior, &mut lp).is_ok() {
+        for (q, l) in p.iter_mut().zip(lp) {
+            *q = libm::exp(l) as f32;
+        }
+    }
+    p
+}
+
 /// `P(y | x)` from joint log-likelihoods, by log-sum-exp in `f64`.
 ///
 /// `−∞` entries get probability 0; if every entry is `−∞` the result is [`ALL_ZERO`].

@@ -301,6 +301,11 @@ impl<const C: usize, const F: usize> GaussianNb<C, F> {
         Ok(variance(&s, y, i, epsilon(&s)))
     }
 
+    /// `P(y)` for every class.
+    pub fn prior(&self) -> [f32; C] {
+        common::priors(&self.class_count, self.stats().prior)
+    }
+
     /// `n_y`.
     pub fn class_count(&self) -> &[f32; C] {
         &self.class_count

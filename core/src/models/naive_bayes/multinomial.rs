@@ -175,6 +175,11 @@ impl<const C: usize, const F: usize> MultinomialNb<C, F> {
         probability(&self.stats(), y, i)
     }
 
+    /// `P(y)` for every class.
+    pub fn prior(&self) -> [f32; C] {
+        common::priors(&self.class_count, self.stats().prior)
+    }
+
     /// `N_y`.
     pub fn class_count(&self) -> &[f32; C] {
         &self.class_count

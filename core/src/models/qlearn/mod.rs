@@ -22,202 +22,37 @@
 //! The math works on a flat `q` slice, row-major `n_states × n_actions` (`Q(s, a)` at
 //! `s · n_actions + a`), so the host can keep a runtime-sized table; [`QTable<S, A>`](QTable) is
 //! the fixed-array storage for devices. [`train`] reports every episode to a callback (learning
-//! curves) and [`evaluate`] / [`evaluate_starts`] measure the greedy policy.
+//! curves) and [`evaluate`] / [`evaluate_starts`] measure the greedy policy;
+//! [`value_iteration`] computes the optimal `Q*` from the environment's transition model.
+//!
+//! ```
+//! use embedml::envs::{EnvId, FrozenLake};
+//! use embedml::models::qlearn::{QLearnConfig, QTable};
+//! use embedml::Rng;
+//!
+//! let mut env = FrozenLake::<4, 4>::standard(false);
+//! let cfg = QLearnConfig::for_env(EnvId::FrozenLake4x4 { slippery: false });
+//! let mut q = QTable::<16, 4>::new();
+//! let mut returns = [0.0f32; 2_000]; // the learning curve
+//! q.train(&mut env, &cfg, |t, stats| returns[t as usize] = stats.ret).unwrap();
+//! let eval = q.evaluate(&mut env, 10, 100, &mut Rng::new(0)).unwrap();
+//! assert_eq!(eval.success_rate, 1.0);
+//! assert_eq!(q.policy()[0], 1); // down from the start (0 left, 1 down, 2 right, 3 up)
+//! ```
 
-use crate::envs::{Env, EnvId, Step};
+use crate::envs::{Env, Step};
 use crate::error::{check_len, Error, Result};
 use crate::rng::Rng;
 
-/// A hyperparameter as a function of the episode index `t = 0, 1, …`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Schedule {
-    /// The same value every episode.
-    Constant(f32),
-    /// `start · (1 − f) + end · f`, `f = min(t / episodes, 1)`.
-    Linear {
-        /// Value at `t = 0`.
-        start: f32,
-        /// Value from `t = episodes` on.
-        end: f32,
-        /// Length of the ramp.
-        episodes: u32,
-    },
-    /// `max(floor, start · decay^t)`.
-    Exponential {
-        /// Value at `t = 0`.
-        start: f32,
-        /// Factor per episode, in `(0, 1]`.
-        decay: f32,
-        /// Lower bound.
-        floor: f32,
-    },
-}
+mod config;
+mod table;
+mod value_iteration;
 
-impl Schedule {
-    /// The value at episode `t`.
-    pub fn value(&self, t: u32) -> f32 {
-        match *self {
-            Schedule::Constant(v) => v,
-            Schedule::Linear {
-                start,
-                end,
-                episodes,
-            } => {
-                let f = if episodes == 0 {
-                    1.0
-                } else {
-                    (t as f32 / episodes as f32).min(1.0)
-                };
-                start * (1.0 - f) + end * f
-            }
-            Schedule::Exponential {
-                start,
-                decay,
-                floor,
-            } => (start * libm::powf(decay, t as f32)).max(floor),
-        }
-    }
+pub use config::{QLearnConfig, Schedule};
+pub use table::QTable;
+pub use value_iteration::value_iteration;
 
-    /// Checks that every value lies in `[0, 1]` (both ε and α must).
-    pub fn check_unit(&self, what: &'static str) -> Result<()> {
-        let ok = |v: f32| v.is_finite() && (0.0..=1.0).contains(&v);
-        let valid = match *self {
-            Schedule::Constant(v) => ok(v),
-            Schedule::Linear { start, end, .. } => ok(start) && ok(end),
-            Schedule::Exponential {
-                start,
-                decay,
-                floor,
-            } => ok(start) && ok(floor) && decay > 0.0 && ok(decay),
-        };
-        if valid {
-            Ok(())
-        } else {
-            Err(Error::InvalidArgument { what })
-        }
-    }
-}
-
-/// Q-learning hyperparameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct QLearnConfig {
-    /// Training episodes.
-    pub episodes: u32,
-    /// Learning rate `α` per episode.
-    pub alpha: Schedule,
-    /// Discount `γ ∈ [0, 1]`.
-    pub gamma: f32,
-    /// Exploration rate `ε` per episode.
-    pub epsilon: Schedule,
-    /// Step cap per episode on top of the environment's time limit (a capped episode counts as
-    /// truncated).
-    pub max_steps: u32,
-    /// Seed of the training [`Rng`].
-    pub seed: u64,
-}
-
-impl QLearnConfig {
-    /// Tuned defaults per environment (the figures they reach are pinned by the tests):
-    ///
-    /// | env | episodes | α | γ | ε |
-    /// |---|---|---|---|---|
-    /// | FrozenLake 4×4 slippery | 50 000 | 0.1 → 0.01 exp | 0.999 | 1 → 0.05 exp ×0.9998 |
-    /// | FrozenLake non-slippery | 2 000 | 0.5 | 0.95 | 1 → 0.05 exp ×0.995 |
-    /// | FrozenLake 8×8 slippery | 50 000 | 0.1 → 0.01 exp | 0.999 | 1 → 0.05 exp ×0.9999 |
-    /// | CliffWalking | 1 000 | 0.5 | 1.0 | 0.1 |
-    /// | Taxi | 10 000 | 0.5 | 0.95 | 1 → 0.01 exp ×0.999 |
-    pub fn for_env(env: EnvId) -> Self {
-        match env {
-            EnvId::FrozenLake4x4 { slippery: true } => Self {
-                episodes: 50_000,
-                alpha: Schedule::Exponential {
-                    start: 0.1,
-                    decay: 0.999_95,
-                    floor: 0.01,
-                },
-                gamma: 0.999,
-                epsilon: Schedule::Exponential {
-                    start: 1.0,
-                    decay: 0.999_8,
-                    floor: 0.05,
-                },
-                max_steps: 100,
-                seed: 0,
-            },
-            EnvId::FrozenLake8x8 { slippery: true } => Self {
-                episodes: 50_000,
-                alpha: Schedule::Exponential {
-                    start: 0.1,
-                    decay: 0.999_95,
-                    floor: 0.01,
-                },
-                gamma: 0.999,
-                epsilon: Schedule::Exponential {
-                    start: 1.0,
-                    decay: 0.999_9,
-                    floor: 0.05,
-                },
-                max_steps: 200,
-                seed: 0,
-            },
-            EnvId::FrozenLake4x4 { slippery: false } | EnvId::FrozenLake8x8 { slippery: false } => {
-                Self {
-                    episodes: 2_000,
-                    alpha: Schedule::Constant(0.5),
-                    gamma: 0.95,
-                    epsilon: Schedule::Exponential {
-                        start: 1.0,
-                        decay: 0.995,
-                        floor: 0.05,
-                    },
-                    max_steps: 200,
-                    seed: 0,
-                }
-            }
-            EnvId::CliffWalking => Self {
-                episodes: 1_000,
-                alpha: Schedule::Constant(0.5),
-                gamma: 1.0,
-                epsilon: Schedule::Constant(0.1),
-                max_steps: 1_000,
-                seed: 0,
-            },
-            EnvId::Taxi => Self {
-                episodes: 10_000,
-                alpha: Schedule::Constant(0.5),
-                gamma: 0.95,
-                epsilon: Schedule::Exponential {
-                    start: 1.0,
-                    decay: 0.999,
-                    floor: 0.01,
-                },
-                max_steps: 200,
-                seed: 0,
-            },
-        }
-    }
-
-    /// Checks the ranges: `α`, `ε` in `[0, 1]`, `γ` in `[0, 1]`, `max_steps > 0`.
-    pub fn check(&self) -> Result<()> {
-        self.alpha.check_unit("alpha must be in [0, 1]")?;
-        self.epsilon.check_unit("epsilon must be in [0, 1]")?;
-        if !(self.gamma.is_finite() && (0.0..=1.0).contains(&self.gamma)) {
-            return Err(Error::InvalidArgument {
-                what: "gamma must be in [0, 1]",
-            });
-        }
-        if self.max_steps == 0 {
-            return Err(Error::InvalidArgument {
-                what: "max_steps must be > 0",
-            });
-        }
-        Ok(())
-    }
-}
-
-fn row(q: &[f32], n_actions: usize, s: usize) -> Result<&[f32]> {
+pub(crate) fn row(q: &[f32], n_actions: usize, s: usize) -> Result<&[f32]> {
     if n_actions == 0 || q.len() % n_actions != 0 {
         return Err(Error::ShapeMismatch {
             what: "Q table",
@@ -540,104 +375,4 @@ fn greedy_episode<E: Env + ?Sized>(
     }
     stats.truncated = true;
     Ok(stats)
-}
-
-/// A Q table of `S` states and `A` actions in a fixed array, zero-initialised.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QTable<const S: usize, const A: usize> {
-    q: [[f32; A]; S],
-}
-
-impl<const S: usize, const A: usize> Default for QTable<S, A> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<const S: usize, const A: usize> QTable<S, A> {
-    /// All zeros.
-    pub const fn new() -> Self {
-        Self { q: [[0.0; A]; S] }
-    }
-
-    /// `Q(s, a)` row-major as one slice.
-    pub fn as_slice(&self) -> &[f32] {
-        self.q.as_flattened()
-    }
-
-    /// `Q(s, a)` row-major as one mutable slice.
-    pub fn as_mut_slice(&mut self) -> &mut [f32] {
-        self.q.as_flattened_mut()
-    }
-
-    /// The rows.
-    pub fn values(&self) -> &[[f32; A]; S] {
-        &self.q
-    }
-
-    /// `Q(s, a)`.
-    pub fn get(&self, s: usize, a: usize) -> Result<f32> {
-        let r = row(self.as_slice(), A, s)?;
-        r.get(a).copied().ok_or(Error::OutOfRange {
-            what: "action",
-            index: a,
-            len: A,
-        })
-    }
-
-    /// The greedy action in `s` (lowest index on ties).
-    pub fn greedy(&self, s: usize) -> Result<usize> {
-        Ok(greedy_action(row(self.as_slice(), A, s)?))
-    }
-
-    /// An ε-greedy action in `s` (random ties).
-    pub fn act(&self, s: usize, epsilon: f32, rng: &mut Rng) -> Result<usize> {
-        Ok(epsilon_greedy(row(self.as_slice(), A, s)?, epsilon, rng))
-    }
-
-    /// One Q-learning update (see the module docs); returns the TD error.
-    pub fn update(&mut self, e: &Experience, alpha: f32, gamma: f32) -> Result<f32> {
-        update(self.as_mut_slice(), A, e, alpha, gamma)
-    }
-
-    /// The greedy policy.
-    pub fn policy(&self) -> [usize; S] {
-        let mut p = [0; S];
-        for (s, a) in p.iter_mut().enumerate() {
-            *a = greedy_action(&self.q[s]);
-        }
-        p
-    }
-
-    /// Trains with [`train`].
-    pub fn train<E: Env + ?Sized, F: FnMut(u32, &EpisodeStats)>(
-        &mut self,
-        env: &mut E,
-        cfg: &QLearnConfig,
-        on_episode: F,
-    ) -> Result<f32> {
-        train(env, self.as_mut_slice(), A, cfg, on_episode)
-    }
-
-    /// Greedy evaluation with [`evaluate`].
-    pub fn evaluate<E: Env + ?Sized>(
-        &self,
-        env: &mut E,
-        episodes: u32,
-        max_steps: u32,
-        rng: &mut Rng,
-    ) -> Result<Evaluation> {
-        evaluate(env, self.as_slice(), A, episodes, max_steps, rng)
-    }
-
-    /// Greedy evaluation from every start state with [`evaluate_starts`].
-    pub fn evaluate_starts<E: Env + ?Sized>(
-        &self,
-        env: &mut E,
-        episodes_per_start: u32,
-        max_steps: u32,
-        rng: &mut Rng,
-    ) -> Result<Evaluation> {
-        evaluate_starts(env, self.as_slice(), A, episodes_per_start, max_steps, rng)
-    }
 }
