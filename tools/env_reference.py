@@ -55,6 +55,8 @@ ENVS = [
     ("CLIFF", "CliffWalking-v1", {}),
     ("CLIFF_SLIPPERY", "CliffWalkingSlippery-v1", {}),
     ("TAXI", "Taxi-v4", {}),
+    # A custom, non-square map (3 rows x 5 columns), with gymnasium's default time limit of 100.
+    ("CUSTOM_3X5", "FrozenLake-v1", {"desc": ["SFFHF", "FHFFF", "FFFHG"], "is_slippery": True}),
 ]
 
 print(f"// gymnasium {gym.__version__}")

@@ -745,6 +745,9 @@ const TAXI_SPOTS: [(usize, usize, usize, i32, bool); 48] = [
     (499, 4, 499, -10, false),
     (499, 5, 499, -10, false),
 ];
+const CUSTOM_3X5_HASH: u64 = 0x390bb9dcc47ee976;
+const CUSTOM_3X5_INIT_HASH: u64 = 0xd760c97434fdc7c8;
+const CUSTOM_3X5_MAX_STEPS: Option<u32> = Some(100);
 // ---- end tools/env_reference.py output ----
 
 const FNV_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
@@ -864,6 +867,16 @@ fn frozen_lake_matches_gymnasium() {
     let custom = FrozenLake::<4, 4>::from_rows(&rows, true, Some(100)).unwrap();
     assert_eq!(table_hash(&custom), FL4_SLIPPERY_HASH);
     assert!(FrozenLake::<4, 4>::from_rows(&rows[..3], true, None).is_err());
+    // A custom 3×5 map: state = row · 5 + col, as in gymnasium.
+    let rows: [&[u8]; 3] = [b"SFFHF", b"FHFFF", b"FFFHG"];
+    let custom = FrozenLake::<3, 5>::from_rows(&rows, true, Some(100)).unwrap();
+    check(
+        &custom,
+        CUSTOM_3X5_HASH,
+        CUSTOM_3X5_INIT_HASH,
+        CUSTOM_3X5_MAX_STEPS,
+        "3x5",
+    );
     let bad: [&[u8]; 4] = [b"SFFF", b"FXFH", b"FFFH", b"HFFG"];
     assert!(FrozenLake::<4, 4>::from_rows(&bad, true, None).is_err());
 }

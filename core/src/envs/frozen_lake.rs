@@ -56,19 +56,33 @@ pub type FrozenLake8x8 = FrozenLake<8, 8>;
 impl FrozenLake<4, 4> {
     /// `FrozenLake-v1`: the standard 4×4 map, 100-step limit.
     pub fn standard(slippery: bool) -> Self {
-        // Cannot fail: the standard map is valid.
-        Self::new(MAP_4X4, slippery, Some(100)).unwrap_or_else(|_| unreachable!())
+        Self::valid(MAP_4X4, slippery, Some(100))
     }
 }
 
 impl FrozenLake<8, 8> {
     /// `FrozenLake8x8-v1`: the standard 8×8 map, 200-step limit.
     pub fn standard(slippery: bool) -> Self {
-        Self::new(MAP_8X8, slippery, Some(200)).unwrap_or_else(|_| unreachable!())
+        Self::valid(MAP_8X8, slippery, Some(200))
     }
 }
 
 impl<const R: usize, const C: usize> FrozenLake<R, C> {
+    /// A lake from a map known to be valid (one `S`, in the top-left corner).
+    const fn valid(desc: [[u8; C]; R], slippery: bool, max_steps: Option<u32>) -> Self {
+        Self {
+            desc,
+            slippery,
+            success_rate: 1.0 / 3.0,
+            n_start: 1,
+            episode: Episode {
+                state: 0,
+                elapsed: 0,
+                max_steps,
+            },
+        }
+    }
+
     /// A lake from a map (letters `S`, `F`, `H`, `G`; at least one `S`).
     pub fn new(desc: [[u8; C]; R], slippery: bool, max_steps: Option<u32>) -> Result<Self> {
         let mut n_start = 0;
@@ -101,7 +115,7 @@ impl<const R: usize, const C: usize> FrozenLake<R, C> {
                 max_steps,
             },
         };
-        let first = (0..R * C).find(|&s| lake.letter(s) == b'S').unwrap_or(0);
+        let first = (0..R * C).find(|&s| lake.cell(s) == b'S').unwrap_or(0);
         lake.episode.state = first;
         Ok(lake)
     }
@@ -128,8 +142,19 @@ impl<const R: usize, const C: usize> FrozenLake<R, C> {
         Ok(())
     }
 
-    /// The map letter of a state.
-    pub fn letter(&self, state: usize) -> u8 {
+    /// The map letter of a state (`S`, `F`, `H` or `G`).
+    pub fn letter(&self, state: usize) -> Result<u8> {
+        if state >= R * C {
+            return Err(Error::OutOfRange {
+                what: "state",
+                index: state,
+                len: R * C,
+            });
+        }
+        Ok(self.cell(state))
+    }
+
+    fn cell(&self, state: usize) -> u8 {
         self.desc[state / C][state % C]
     }
 
@@ -187,7 +212,7 @@ impl<const R: usize, const C: usize> Env for FrozenLake<R, C> {
             });
         }
         let mut t = Transitions::new();
-        let l = self.letter(state);
+        let l = self.cell(state);
         if l == b'G' || l == b'H' {
             t.push(Transition {
                 prob: 1.0,
@@ -211,7 +236,7 @@ impl<const R: usize, const C: usize> Env for FrozenLake<R, C> {
     }
 
     fn initial_probability(&self, state: usize) -> f32 {
-        if state < R * C && self.letter(state) == b'S' {
+        if state < R * C && self.cell(state) == b'S' {
             1.0 / self.n_start as f32
         } else {
             0.0

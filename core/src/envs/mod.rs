@@ -95,21 +95,24 @@ impl Transitions {
         &self.items[..self.len]
     }
 
-    /// Samples an outcome like gymnasium's `categorical_sample`.
-    pub fn sample(&self, rng: &mut Rng) -> Transition {
+    /// Samples an outcome like gymnasium's `categorical_sample` (an error when empty).
+    pub fn sample(&self, rng: &mut Rng) -> Result<Transition> {
         let s = self.as_slice();
+        let (&last, _) = s.split_last().ok_or(Error::InvalidArgument {
+            what: "no outcomes to sample",
+        })?;
         if s.len() == 1 {
-            return s[0];
+            return Ok(last);
         }
         let u = rng.uniform();
         let mut cum = 0.0f32;
         for t in s {
             cum += t.prob;
             if cum > u {
-                return *t;
+                return Ok(*t);
             }
         }
-        s[s.len() - 1]
+        Ok(last)
     }
 }
 
@@ -133,16 +136,16 @@ pub struct Episode {
 
 impl Episode {
     /// Takes `action` by sampling `transitions` and applies the time limit.
-    pub fn advance(&mut self, transitions: &Transitions, rng: &mut Rng) -> Step {
-        let t = transitions.sample(rng);
+    pub fn advance(&mut self, transitions: &Transitions, rng: &mut Rng) -> Result<Step> {
+        let t = transitions.sample(rng)?;
         self.state = t.next;
         self.elapsed = self.elapsed.saturating_add(1);
-        Step {
+        Ok(Step {
             state: t.next,
             reward: t.reward,
             terminated: t.terminated,
             truncated: self.max_steps.is_some_and(|m| self.elapsed >= m),
-        }
+        })
     }
 }
 
@@ -222,7 +225,7 @@ pub trait Env {
     /// Takes `action` in the current state.
     fn step(&mut self, action: usize, rng: &mut Rng) -> Result<Step> {
         let t = self.transitions(self.state(), action)?;
-        Ok(self.episode_mut().advance(&t, rng))
+        self.episode_mut().advance(&t, rng)
     }
 }
 

@@ -128,8 +128,24 @@ pub fn epsilon(s: &Stats<'_>) -> f64 {
     s.var_smoothing * max_var
 }
 
-/// `σ²_{y,i} + ε` (floored at `1e-300`), or `None` for a class with no samples.
-pub fn variance(s: &Stats<'_>, y: usize, i: usize, eps: f64) -> Option<f64> {
+/// `σ²_{y,i} + ε` (sklearn's `var_`, floored at `1e-300`), or `None` for a class with no
+/// samples.
+pub fn variance(s: &Stats<'_>, y: usize, i: usize) -> Result<Option<f64>> {
+    let f = s.total_mean.len();
+    let c = s.class_count.len();
+    check_dims(c, s.mean.len(), s.m2.len(), f, s.total_m2.len(), f)?;
+    check_class(y, c)?;
+    if i >= f {
+        return Err(Error::OutOfRange {
+            what: "feature",
+            index: i,
+            len: f,
+        });
+    }
+    Ok(variance_with(s, y, i, epsilon(s)))
+}
+
+fn variance_with(s: &Stats<'_>, y: usize, i: usize, eps: f64) -> Option<f64> {
     let f = s.total_mean.len();
     let n = s.class_count[y] as f64;
     if n <= 0.0 {
@@ -160,7 +176,7 @@ pub fn joint_log_likelihood(s: &Stats<'_>, x: &[f32], out: &mut [f64]) -> Result
     let eps = epsilon(s);
     for (y, o) in out.iter_mut().enumerate() {
         for (i, &xi) in x.iter().enumerate() {
-            match variance(s, y, i, eps) {
+            match variance_with(s, y, i, eps) {
                 None => {
                     *o = f64::NEG_INFINITY;
                     break;
@@ -289,16 +305,7 @@ impl<const C: usize, const F: usize> GaussianNb<C, F> {
 
     /// `σ²_{y,i} + ε` (sklearn's `var_`); `None` for a class with no samples.
     pub fn variance(&self, y: usize, i: usize) -> Result<Option<f64>> {
-        check_class(y, C)?;
-        if i >= F {
-            return Err(Error::OutOfRange {
-                what: "feature",
-                index: i,
-                len: F,
-            });
-        }
-        let s = self.stats();
-        Ok(variance(&s, y, i, epsilon(&s)))
+        variance(&self.stats(), y, i)
     }
 
     /// `P(y)` for every class.

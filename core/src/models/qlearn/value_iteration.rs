@@ -36,7 +36,7 @@ pub fn value_iteration<E: Env + ?Sized>(
                     let next = if o.terminated {
                         0.0
                     } else {
-                        q[o.next * na..(o.next + 1) * na]
+                        super::row(q, na, o.next)?
                             .iter()
                             .copied()
                             .fold(f32::NEG_INFINITY, f32::max)
