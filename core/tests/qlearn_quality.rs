@@ -242,4 +242,7 @@ fn runtime_sized_training_matches_the_typed_table() {
     let mut policy = vec![0usize; ns];
     qlearn::greedy_policy(&q, na, &mut policy).unwrap();
     assert_eq!(policy.as_slice(), typed.policy().as_slice());
+    // A host-trained table loads into the device's fixed array.
+    assert_eq!(QTable::<48, 4>::from_slice(&q).unwrap(), typed);
+    assert!(QTable::<48, 4>::from_slice(&q[1..]).is_err());
 }

@@ -45,7 +45,32 @@
 //! ## Slices and typed models
 //! Each variant's math is a set of free functions over slices with explicit dimensions (the
 //! host's runtime-sized models call these) and a const-generic typed model (`C` classes, `F`
-//! features, `V` values per feature) storing fixed arrays, for devices.
+//! features, `V` values per feature) storing fixed arrays, for devices. Sizes chosen at run time
+//! (the host) use the slice functions directly:
+//!
+//! ```
+//! use embedml::models::naive_bayes::{categorical, common, Prior};
+//! // 2 classes; 2 features with 3 and 2 values; counts stored with a value stride of 3.
+//! let n_values = [3usize, 2];
+//! let mut class_count = vec![0.0f32; 2];
+//! let mut counts = vec![0.0f32; 2 * 2 * 3];
+//! categorical::update(&mut class_count, &mut counts, &n_values, 3, &[0, 1], 0).unwrap();
+//! categorical::update(&mut class_count, &mut counts, &n_values, 3, &[2, 0], 1).unwrap();
+//! let stats = categorical::Stats {
+//!     class_count: &class_count,
+//!     counts: &counts,
+//!     n_values: &n_values,
+//!     v_stride: 3,
+//!     alpha: 1.0,
+//!     prior: Prior::Learned,
+//! };
+//! let mut jll = [0.0f64; 2];
+//! categorical::joint_log_likelihood(&stats, &[0, 1], None, &mut jll).unwrap();
+//! let mut proba = [0.0f32; 2];
+//! common::normalize(&jll, &mut proba).unwrap();
+//! // P(class 0) = (2/4 · 2/3) / (2/4 · 2/3 + 1/4 · 1/3) = 0.8.
+//! assert!((proba[0] - 0.8).abs() < 1e-6);
+//! ```
 //!
 //! [`joint_log_likelihood`]: categorical::joint_log_likelihood
 

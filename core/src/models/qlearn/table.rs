@@ -26,6 +26,15 @@ impl<const S: usize, const A: usize> QTable<S, A> {
         Self { q: [[0.0; A]; S] }
     }
 
+    /// A table from row-major values (`S · A` of them, e.g. trained on the host).
+    pub fn from_slice(values: &[f32]) -> Result<Self> {
+        crate::error::check_len("Q table", S * A, values.len())?;
+        crate::error::check_finite("Q table", values)?;
+        let mut t = Self::new();
+        t.as_mut_slice().copy_from_slice(values);
+        Ok(t)
+    }
+
     /// `Q(s, a)` row-major as one slice.
     pub fn as_slice(&self) -> &[f32] {
         self.q.as_flattened()
