@@ -15,6 +15,21 @@
 //! environment's own end (goal, hole, drop-off); `truncated` is gymnasium's `TimeLimit` wrapper:
 //! true once the episode has taken [`Env::max_episode_steps`] steps. The random streams differ
 //! from numpy's, so episodes are statistically, not bitwise, equal to gymnasium's.
+//!
+//! ## Choosing at run time
+//! [`EnvId`] names the standard environments (`name`/`from_name`, gymnasium id, sizes) and
+//! [`AnyEnv`] holds any of them behind one type, for CLIs; the per-environment Q-learning
+//! defaults are [`QLearnConfig::for_env`](crate::models::qlearn::QLearnConfig::for_env).
+//!
+//! ```
+//! use embedml::envs::{AnyEnv, Env, EnvId};
+//! use embedml::Rng;
+//! let mut env = AnyEnv::new(EnvId::from_name("cliffwalking").unwrap());
+//! let mut rng = Rng::new(0);
+//! assert_eq!(env.reset(&mut rng), 36);
+//! let step = env.step(1, &mut rng).unwrap(); // right, into the cliff
+//! assert_eq!((step.state, step.reward, step.terminated), (36, -100.0, false));
+//! ```
 
 pub mod any;
 pub mod cliff_walking;

@@ -2,7 +2,8 @@
 //!
 //! `P(x_i = v | y) = (N_{y,i,v} + α) / (N_y + α V_i)` — scikit-learn's `CategoricalNB` (whose
 //! denominator is `Σ_v N_{y,i,v} + α V_i`, equal to ours since every sample has one value per
-//! feature). Statistics layout: `class_count[y]` and `counts[(y · F + i) · v_stride + v]`.
+//! feature; pass `min_categories = V_i` to sklearn when some value never occurs in the data,
+//! otherwise sklearn counts only the values it has seen). Statistics layout: `class_count[y]` and `counts[(y · F + i) · v_stride + v]`.
 //!
 //! A feature can be left out of a prediction with a mask (`mask[i] == false`): naive Bayes
 //! marginalises an unobserved feature by dropping its factor.
