@@ -53,10 +53,15 @@ pub use table::QTable;
 pub use value_iteration::value_iteration;
 
 pub(crate) fn row(q: &[f32], n_actions: usize, s: usize) -> Result<&[f32]> {
-    if n_actions == 0 || q.len() % n_actions != 0 {
+    if n_actions == 0 {
+        return Err(Error::InvalidArgument {
+            what: "a Q table needs at least one action",
+        });
+    }
+    if q.len() % n_actions != 0 {
         return Err(Error::ShapeMismatch {
             what: "Q table",
-            expected: n_actions * (q.len() / n_actions.max(1)),
+            expected: n_actions * (q.len() / n_actions),
             found: q.len(),
         });
     }
