@@ -16,7 +16,8 @@
 //! - [`params`] — the [`Parameters`] trait: a model's parameters and gradients as flat slices.
 //! - [`optim`] — SGD (with linear decay), momentum and Adam over flat slices; gradient clipping.
 //! - [`gradcheck`] — a finite-difference gradient checker used by the tests of every layer.
-//! - [`models`] — one module per model (MLP, …).
+//! - [`models`] — one module per model (MLP, Bayes' theorem, naive Bayes, Q-learning, …).
+//! - [`envs`] — gymnasium-compatible tabular environments (FrozenLake, CliffWalking, Taxi).
 //!
 //! ## Features
 //! - `std`: `impl std::error::Error` for the error types.
@@ -29,6 +30,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod envs;
 pub mod error;
 pub mod gradcheck;
 pub mod kernels;

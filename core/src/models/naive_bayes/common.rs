@@ -1,0 +1,193 @@
+//! Shared pieces of the naive Bayes variants: priors, normalisation, argmax, argument checks.
+
+use crate::error::{check_len, Error, Result};
+
+/// How class priors `P(y)` are obtained.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Prior<'a> {
+    /// From the class counts: `P(y) = N_y / Σ N_c` (uniform while untrained).
+    Learned,
+    /// Fixed probabilities, one per class (non-negative, summing to 1 within `1e-4`).
+    Fixed(&'a [f32]),
+}
+
+/// The error returned when every class has zero likelihood (possible with `α = 0`).
+pub const ALL_ZERO: Error = Error::NonFinite {
+    what: "naive Bayes: every class has zero likelihood",
+};
+
+/// `ln x` in `f64`.
+#[inline]
+pub fn ln64(x: f64) -> f64 {
+    libm::log(x)
+}
+
+/// `ln (num / den)` for non-negative `num`, `den`, with `−∞` when `num == 0` or `den == 0`
+/// (a class with no samples, or a never-seen value with `α = 0`).
+#[inline]
+pub fn log_ratio(num: f64, den: f64) -> f64 {
+    if num <= 0.0 || den <= 0.0 {
+        f64::NEG_INFINITY
+    } else {
+        ln64(num) - ln64(den)
+    }
+}
+
+/// Checks a smoothing parameter: finite and `≥ 0`.
+pub fn check_alpha(alpha: f32) -> Result<()> {
+    if !alpha.is_finite() {
+        return Err(Error::NonFinite { what: "alpha" });
+    }
+    if alpha < 0.0 {
+        return Err(Error::InvalidArgument {
+            what: "smoothing alpha must be >= 0",
+        });
+    }
+    Ok(())
+}
+
+/// Checks a forgetting factor: finite and in `(0, 1]`.
+pub fn check_factor(factor: f32) -> Result<()> {
+    if !factor.is_finite() || factor <= 0.0 || factor > 1.0 {
+        return Err(Error::InvalidArgument {
+            what: "forgetting factor must be in (0, 1]",
+        });
+    }
+    Ok(())
+}
+
+/// Checks fixed priors: `n_classes` finite non-negative values summing to 1 (within `1e-4`).
+pub fn check_prior(n_classes: usize, prior: Prior<'_>) -> Result<()> {
+    if let Prior::Fixed(p) = prior {
+        check_len("prior", n_classes, p.len())?;
+        if p.iter().any(|v| !v.is_finite() || *v < 0.0) {
+            return Err(Error::InvalidArgument {
+                what: "prior probabilities must be finite and >= 0",
+            });
+        }
+        let s: f32 = p.iter().sum();
+        if (s - 1.0).abs() > 1e-4 {
+            return Err(Error::InvalidArgument {
+                what: "prior probabilities must sum to 1",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks a class label against the number of classes.
+#[inline]
+pub fn check_class(y: usize, n_classes: usize) -> Result<()> {
+    if y < n_classes {
+        Ok(())
+    } else {
+        Err(Error::OutOfRange {
+            what: "class",
+            index: y,
+            len: n_classes,
+        })
+    }
+}
+
+/// Writes `ln P(y)` for every class into `out` (`out.len() == class_count.len()`).
+pub fn log_prior(class_count: &[f32], prior: Prior<'_>, out: &mut [f64]) -> Result<()> {
+    check_len("log-likelihood output", class_count.len(), out.len())?;
+    check_prior(class_count.len(), prior)?;
+    match prior {
+        Prior::Fixed(p) => {
+            for (o, &v) in out.iter_mut().zip(p) {
+                *o = log_ratio(v as f64, 1.0);
+            }
+        }
+        Prior::Learned => {
+            let total: f64 = class_count.iter().map(|&c| c as f64).sum();
+            if total <= 0.0 {
+                let u = -ln64(class_count.len() as f64);
+                out.fill(u);
+            } else {
+                for (o, &c) in out.iter_mut().zip(class_count) {
+                    *o = log_ratio(c as f64, total);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `P(y)` for every class as `f32` (see [`log_prior`]); typed models call this.
+pub fn priors<const C: usize>(class_count: &[f32; C], prior: Prior<'_>) -> [f32; C] {
+    let mut lp = [0.0f64; C];
+    let mut p = [0.0f32; C];
+    // Cannot fail: the lengths are C and fixed priors are checked when they are set.
+    if log_prior(class_count, prior, &mut lp).is_ok() {
+        for (q, l) in p.iter_mut().zip(lp) {
+            *q = libm::exp(l) as f32;
+        }
+    }
+    p
+}
+
+/// `P(y | x)` from joint log-likelihoods, by log-sum-exp in `f64`.
+///
+/// `−∞` entries get probability 0; if every entry is `−∞` the result is [`ALL_ZERO`].
+pub fn normalize(jll: &[f64], proba: &mut [f32]) -> Result<()> {
+    check_len("probability output", jll.len(), proba.len())?;
+    let m = jll.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if m == f64::NEG_INFINITY || !m.is_finite() {
+        return Err(ALL_ZERO);
+    }
+    let s: f64 = jll.iter().map(|&v| libm::exp(v - m)).sum();
+    let lse = m + ln64(s);
+    for (p, &v) in proba.iter_mut().zip(jll) {
+        *p = libm::exp(v - lse) as f32;
+    }
+    Ok(())
+}
+
+/// The class with the largest joint log-likelihood (lowest index on ties); [`ALL_ZERO`] if
+/// every entry is `−∞`.
+pub fn argmax(jll: &[f64]) -> Result<usize> {
+    let mut best = None;
+    let mut best_v = f64::NEG_INFINITY;
+    for (i, &v) in jll.iter().enumerate() {
+        if v > best_v {
+            best_v = v;
+            best = Some(i);
+        }
+    }
+    best.ok_or(ALL_ZERO)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_handles_infinities() {
+        let mut p = [0.0f32; 3];
+        normalize(&[f64::NEG_INFINITY, -1000.0, -1001.0], &mut p).unwrap();
+        assert_eq!(p[0], 0.0);
+        assert!((p[1] - 0.731_058_6).abs() < 1e-6);
+        assert!((p[1] + p[2] - 1.0).abs() < 1e-6);
+        assert_eq!(
+            normalize(&[f64::NEG_INFINITY; 2], &mut p[..2]),
+            Err(ALL_ZERO)
+        );
+        assert_eq!(argmax(&[f64::NEG_INFINITY; 2]), Err(ALL_ZERO));
+        assert_eq!(argmax(&[0.0, 1.0, 1.0]), Ok(1));
+    }
+
+    #[test]
+    fn priors() {
+        let mut out = [0.0f64; 2];
+        log_prior(&[9.0, 5.0], Prior::Learned, &mut out).unwrap();
+        assert!((libm::exp(out[0]) - 9.0 / 14.0).abs() < 1e-12);
+        log_prior(&[0.0, 0.0], Prior::Learned, &mut out).unwrap();
+        assert!((libm::exp(out[1]) - 0.5).abs() < 1e-12);
+        log_prior(&[9.0, 5.0], Prior::Fixed(&[0.25, 0.75]), &mut out).unwrap();
+        assert!((libm::exp(out[1]) - 0.75).abs() < 1e-7);
+        assert!(log_prior(&[1.0, 1.0], Prior::Fixed(&[0.5, 0.6]), &mut out).is_err());
+        assert!(check_alpha(-1.0).is_err() && check_alpha(0.0).is_ok());
+        assert!(check_factor(0.0).is_err() && check_factor(1.0).is_ok());
+    }
+}

@@ -1,0 +1,320 @@
+//! Gaussian naive Bayes: continuous features, one normal per class and feature.
+//!
+//! `ln P(x_i | y) = −½ ln(2π σ²_{y,i}) − (x_i − μ_{y,i})² / (2 σ²_{y,i})` with `μ`, `σ²` the
+//! class's running mean and **population** variance (ddof 0), kept by Welford's algorithm:
+//! `n ← n + 1; δ = x − μ; μ ← μ + δ/n; M2 ← M2 + δ (x − μ)`, `σ² = M2 / n`.
+//!
+//! **Variance floor** (scikit-learn's `var_smoothing`): `σ²_{y,i} + ε` with
+//! `ε = var_smoothing · max_i Var(x_i)`, the variance of each feature over *all* samples (also
+//! kept by Welford), default `var_smoothing = 1e-9`. This is `GaussianNB.fit` exactly, for any
+//! order of `update` calls. An absolute floor of `1e-300` keeps degenerate data (every feature
+//! constant) finite. A class with no samples scores `−∞`.
+//!
+//! Statistics are `f64` (the running mean of `f32` data loses digits in `f32`); layout
+//! `mean[y · n_features + i]`, `m2[y · n_features + i]`, and `total_mean[i]`, `total_m2[i]`.
+//! `forget(factor)` scales the counts and `M2` (the means are unchanged): weighted Welford.
+
+use super::common::{self, check_class, log_prior, Prior};
+use crate::error::{check_len, Error, Result};
+
+/// scikit-learn's default `var_smoothing`.
+pub const DEFAULT_VAR_SMOOTHING: f64 = 1e-9;
+
+/// `ln 2π` in `f64`.
+const LN_2PI: f64 = 1.837_877_066_409_345_5;
+
+/// Absolute variance floor for degenerate (constant) data.
+const VAR_FLOOR: f64 = 1e-300;
+
+/// Borrowed statistics of a Gaussian naive Bayes model.
+#[derive(Debug, Clone, Copy)]
+pub struct Stats<'a> {
+    /// `n_y`, one per class.
+    pub class_count: &'a [f32],
+    /// `μ_{y,i}`.
+    pub mean: &'a [f64],
+    /// `M2_{y,i}` (sum of squared deviations).
+    pub m2: &'a [f64],
+    /// Mean of each feature over all samples.
+    pub total_mean: &'a [f64],
+    /// `M2` of each feature over all samples.
+    pub total_m2: &'a [f64],
+    /// `var_smoothing` (≥ 0).
+    pub var_smoothing: f64,
+    /// Class priors.
+    pub prior: Prior<'a>,
+}
+
+/// Mutable statistics, for [`update`] and [`forget`].
+#[derive(Debug)]
+pub struct StatsMut<'a> {
+    /// `n_y`.
+    pub class_count: &'a mut [f32],
+    /// `μ_{y,i}`.
+    pub mean: &'a mut [f64],
+    /// `M2_{y,i}`.
+    pub m2: &'a mut [f64],
+    /// Mean over all samples.
+    pub total_mean: &'a mut [f64],
+    /// `M2` over all samples.
+    pub total_m2: &'a mut [f64],
+}
+
+fn check_dims(
+    n_classes: usize,
+    mean: usize,
+    m2: usize,
+    tm: usize,
+    tm2: usize,
+    f: usize,
+) -> Result<()> {
+    check_len("gaussian means", n_classes * f, mean)?;
+    check_len("gaussian M2", n_classes * f, m2)?;
+    check_len("gaussian total mean", f, tm)?;
+    check_len("gaussian total M2", f, tm2)
+}
+
+#[inline]
+fn welford(n_new: f64, mean: &mut f64, m2: &mut f64, x: f64) {
+    let d = x - *mean;
+    *mean += d / n_new;
+    *m2 += d * (x - *mean);
+}
+
+/// Adds the sample `(x, y)`.
+pub fn update(s: &mut StatsMut<'_>, x: &[f32], y: usize) -> Result<()> {
+    let f = x.len();
+    let c = s.class_count.len();
+    check_dims(
+        c,
+        s.mean.len(),
+        s.m2.len(),
+        s.total_mean.len(),
+        s.total_m2.len(),
+        f,
+    )?;
+    check_class(y, c)?;
+    crate::error::check_finite("x", x)?;
+    let n_total = s.class_count.iter().map(|&v| v as f64).sum::<f64>() + 1.0;
+    s.class_count[y] += 1.0;
+    let n_y = s.class_count[y] as f64;
+    for (i, &xi) in x.iter().enumerate() {
+        let xi = xi as f64;
+        welford(n_total, &mut s.total_mean[i], &mut s.total_m2[i], xi);
+        welford(n_y, &mut s.mean[y * f + i], &mut s.m2[y * f + i], xi);
+    }
+    Ok(())
+}
+
+/// Multiplies the counts and `M2` by `factor ∈ (0, 1]`.
+pub fn forget(s: &mut StatsMut<'_>, factor: f32) -> Result<()> {
+    common::check_factor(factor)?;
+    for c in s.class_count.iter_mut() {
+        *c *= factor;
+    }
+    for m in s.m2.iter_mut().chain(s.total_m2.iter_mut()) {
+        *m *= factor as f64;
+    }
+    Ok(())
+}
+
+/// `ε = var_smoothing · max_i Var(x_i)` over all samples.
+pub fn epsilon(s: &Stats<'_>) -> f64 {
+    let n: f64 = s.class_count.iter().map(|&v| v as f64).sum();
+    if n <= 0.0 {
+        return 0.0;
+    }
+    let max_var = s.total_m2.iter().fold(0.0f64, |m, &v| m.max(v / n));
+    s.var_smoothing * max_var
+}
+
+/// `σ²_{y,i} + ε` (sklearn's `var_`, floored at `1e-300`), or `None` for a class with no
+/// samples.
+pub fn variance(s: &Stats<'_>, y: usize, i: usize) -> Result<Option<f64>> {
+    let f = s.total_mean.len();
+    let c = s.class_count.len();
+    check_dims(c, s.mean.len(), s.m2.len(), f, s.total_m2.len(), f)?;
+    check_class(y, c)?;
+    if i >= f {
+        return Err(Error::OutOfRange {
+            what: "feature",
+            index: i,
+            len: f,
+        });
+    }
+    Ok(variance_with(s, y, i, epsilon(s)))
+}
+
+fn variance_with(s: &Stats<'_>, y: usize, i: usize, eps: f64) -> Option<f64> {
+    let f = s.total_mean.len();
+    let n = s.class_count[y] as f64;
+    if n <= 0.0 {
+        return None;
+    }
+    Some((s.m2[y * f + i] / n + eps).max(VAR_FLOOR))
+}
+
+/// `out[y] = ln P(y) + Σ_i ln N(x_i; μ_{y,i}, σ²_{y,i} + ε)`.
+pub fn joint_log_likelihood(s: &Stats<'_>, x: &[f32], out: &mut [f64]) -> Result<()> {
+    let f = x.len();
+    let c = s.class_count.len();
+    check_dims(
+        c,
+        s.mean.len(),
+        s.m2.len(),
+        s.total_mean.len(),
+        s.total_m2.len(),
+        f,
+    )?;
+    crate::error::check_finite("x", x)?;
+    if !(s.var_smoothing >= 0.0 && s.var_smoothing.is_finite()) {
+        return Err(Error::InvalidArgument {
+            what: "var_smoothing must be finite and >= 0",
+        });
+    }
+    log_prior(s.class_count, s.prior, out)?;
+    let eps = epsilon(s);
+    for (y, o) in out.iter_mut().enumerate() {
+        for (i, &xi) in x.iter().enumerate() {
+            match variance_with(s, y, i, eps) {
+                None => {
+                    *o = f64::NEG_INFINITY;
+                    break;
+                }
+                Some(var) => {
+                    let d = xi as f64 - s.mean[y * f + i];
+                    *o -= 0.5 * (LN_2PI + common::ln64(var)) + 0.5 * d * d / var;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Gaussian naive Bayes with `C` classes and `F` continuous features.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GaussianNb<const C: usize, const F: usize> {
+    class_count: [f32; C],
+    mean: [[f64; F]; C],
+    m2: [[f64; F]; C],
+    total_mean: [f64; F],
+    total_m2: [f64; F],
+    var_smoothing: f64,
+    prior: Option<[f32; C]>,
+}
+
+impl<const C: usize, const F: usize> Default for GaussianNb<C, F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const C: usize, const F: usize> GaussianNb<C, F> {
+    /// An untrained model with `var_smoothing = 1e-9`.
+    pub fn new() -> Self {
+        Self {
+            class_count: [0.0; C],
+            mean: [[0.0; F]; C],
+            m2: [[0.0; F]; C],
+            total_mean: [0.0; F],
+            total_m2: [0.0; F],
+            var_smoothing: DEFAULT_VAR_SMOOTHING,
+            prior: None,
+        }
+    }
+
+    /// Sets `var_smoothing` (finite, `≥ 0`).
+    pub fn set_var_smoothing(&mut self, v: f64) -> Result<()> {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(Error::InvalidArgument {
+                what: "var_smoothing must be finite and >= 0",
+            });
+        }
+        self.var_smoothing = v;
+        Ok(())
+    }
+
+    /// Uses fixed class priors instead of learned ones (`None`: learned).
+    pub fn set_prior(&mut self, prior: Option<[f32; C]>) -> Result<()> {
+        if let Some(p) = &prior {
+            common::check_prior(C, Prior::Fixed(p))?;
+        }
+        self.prior = prior;
+        Ok(())
+    }
+
+    /// The borrowed statistics.
+    pub fn stats(&self) -> Stats<'_> {
+        Stats {
+            class_count: &self.class_count,
+            mean: self.mean.as_flattened(),
+            m2: self.m2.as_flattened(),
+            total_mean: &self.total_mean,
+            total_m2: &self.total_m2,
+            var_smoothing: self.var_smoothing,
+            prior: match &self.prior {
+                Some(p) => Prior::Fixed(p),
+                None => Prior::Learned,
+            },
+        }
+    }
+
+    fn stats_mut(&mut self) -> StatsMut<'_> {
+        StatsMut {
+            class_count: &mut self.class_count,
+            mean: self.mean.as_flattened_mut(),
+            m2: self.m2.as_flattened_mut(),
+            total_mean: &mut self.total_mean,
+            total_m2: &mut self.total_m2,
+        }
+    }
+
+    /// Adds one sample (Welford).
+    pub fn update(&mut self, x: &[f32], y: usize) -> Result<()> {
+        update(&mut self.stats_mut(), x, y)
+    }
+
+    /// Multiplies the counts and `M2` by `factor ∈ (0, 1]`.
+    pub fn forget(&mut self, factor: f32) -> Result<()> {
+        forget(&mut self.stats_mut(), factor)
+    }
+
+    /// Joint log-likelihoods.
+    pub fn joint_log_likelihood(&self, x: &[f32]) -> Result<[f64; C]> {
+        let mut out = [0.0; C];
+        joint_log_likelihood(&self.stats(), x, &mut out)?;
+        Ok(out)
+    }
+
+    /// `P(y | x)` for every class.
+    pub fn predict_proba(&self, x: &[f32]) -> Result<[f32; C]> {
+        let mut p = [0.0; C];
+        common::normalize(&self.joint_log_likelihood(x)?, &mut p)?;
+        Ok(p)
+    }
+
+    /// The most probable class (lowest index on ties).
+    pub fn predict(&self, x: &[f32]) -> Result<usize> {
+        common::argmax(&self.joint_log_likelihood(x)?)
+    }
+
+    /// `μ_{y,i}`.
+    pub fn mean(&self) -> &[[f64; F]; C] {
+        &self.mean
+    }
+
+    /// `σ²_{y,i} + ε` (sklearn's `var_`); `None` for a class with no samples.
+    pub fn variance(&self, y: usize, i: usize) -> Result<Option<f64>> {
+        variance(&self.stats(), y, i)
+    }
+
+    /// `P(y)` for every class.
+    pub fn prior(&self) -> [f32; C] {
+        common::priors(&self.class_count, self.stats().prior)
+    }
+
+    /// `n_y`.
+    pub fn class_count(&self) -> &[f32; C] {
+        &self.class_count
+    }
+}

@@ -1,0 +1,192 @@
+//! Multinomial naive Bayes: feature `i` is a non-negative count (e.g. a word count).
+//!
+//! `θ_{y,i} = (N_{y,i} + α) / (Σ_j N_{y,j} + α F)` with `N_{y,i}` the summed count of feature `i`
+//! over class-`y` samples; `ln P(x | y) = Σ_i x_i ln θ_{y,i}` (the multinomial coefficient is the
+//! same for every class and cancels) — scikit-learn's `MultinomialNB`. Terms with `x_i = 0` are
+//! skipped, so `α = 0` never gives `0 · ln 0 = NaN`. Layout: `counts[y · n_features + i]`.
+
+use super::common::{self, check_class, log_prior, log_ratio, Prior};
+use crate::error::{check_len, Error, Result};
+
+/// Borrowed statistics and settings of a multinomial naive Bayes model.
+#[derive(Debug, Clone, Copy)]
+pub struct Stats<'a> {
+    /// `N_y`, the number of samples per class (used by the learned prior).
+    pub class_count: &'a [f32],
+    /// `N_{y,i}` at `y · n_features + i`.
+    pub counts: &'a [f32],
+    /// Smoothing `α ≥ 0`.
+    pub alpha: f32,
+    /// Class priors.
+    pub prior: Prior<'a>,
+}
+
+fn check_x(x: &[f32]) -> Result<()> {
+    for &v in x {
+        if !v.is_finite() {
+            return Err(Error::NonFinite { what: "x" });
+        }
+        if v < 0.0 {
+            return Err(Error::InvalidArgument {
+                what: "multinomial counts must be >= 0",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Adds the sample `(x, y)`: `N_y += 1`, `N_{y,i} += x_i`.
+pub fn update(class_count: &mut [f32], counts: &mut [f32], x: &[f32], y: usize) -> Result<()> {
+    check_len(
+        "multinomial counts",
+        class_count.len() * x.len(),
+        counts.len(),
+    )?;
+    check_class(y, class_count.len())?;
+    check_x(x)?;
+    let f = x.len();
+    class_count[y] += 1.0;
+    for (c, &v) in counts[y * f..(y + 1) * f].iter_mut().zip(x) {
+        *c += v;
+    }
+    Ok(())
+}
+
+/// `θ_{y,i}`; `0` for a class with no counts and `α = 0`.
+pub fn probability(s: &Stats<'_>, y: usize, i: usize) -> Result<f32> {
+    check_class(y, s.class_count.len())?;
+    let f = s.counts.len() / s.class_count.len().max(1);
+    if i >= f {
+        return Err(Error::OutOfRange {
+            what: "feature",
+            index: i,
+            len: f,
+        });
+    }
+    let a = s.alpha as f64;
+    let row = &s.counts[y * f..(y + 1) * f];
+    let den: f64 = row.iter().map(|&c| c as f64).sum::<f64>() + a * f as f64;
+    let num = row[i] as f64 + a;
+    Ok(if den > 0.0 { (num / den) as f32 } else { 0.0 })
+}
+
+/// `out[y] = ln P(y) + Σ_{i: x_i > 0} x_i ln θ_{y,i}`.
+pub fn joint_log_likelihood(s: &Stats<'_>, x: &[f32], out: &mut [f64]) -> Result<()> {
+    let f = x.len();
+    check_len(
+        "multinomial counts",
+        s.class_count.len() * f,
+        s.counts.len(),
+    )?;
+    common::check_alpha(s.alpha)?;
+    check_x(x)?;
+    log_prior(s.class_count, s.prior, out)?;
+    let a = s.alpha as f64;
+    for (y, o) in out.iter_mut().enumerate() {
+        let row = &s.counts[y * f..(y + 1) * f];
+        let den: f64 = row.iter().map(|&c| c as f64).sum::<f64>() + a * f as f64;
+        for (&c, &xi) in row.iter().zip(x) {
+            if xi > 0.0 {
+                *o += xi as f64 * log_ratio(c as f64 + a, den);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Multinomial naive Bayes with `C` classes and `F` count features.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultinomialNb<const C: usize, const F: usize> {
+    class_count: [f32; C],
+    counts: [[f32; F]; C],
+    alpha: f32,
+    prior: Option<[f32; C]>,
+}
+
+impl<const C: usize, const F: usize> MultinomialNb<C, F> {
+    /// An untrained model with smoothing `alpha ≥ 0`.
+    pub fn new(alpha: f32) -> Result<Self> {
+        common::check_alpha(alpha)?;
+        Ok(Self {
+            class_count: [0.0; C],
+            counts: [[0.0; F]; C],
+            alpha,
+            prior: None,
+        })
+    }
+
+    /// Uses fixed class priors instead of learned ones (`None`: learned).
+    pub fn set_prior(&mut self, prior: Option<[f32; C]>) -> Result<()> {
+        if let Some(p) = &prior {
+            common::check_prior(C, Prior::Fixed(p))?;
+        }
+        self.prior = prior;
+        Ok(())
+    }
+
+    /// The borrowed statistics.
+    pub fn stats(&self) -> Stats<'_> {
+        Stats {
+            class_count: &self.class_count,
+            counts: self.counts.as_flattened(),
+            alpha: self.alpha,
+            prior: match &self.prior {
+                Some(p) => Prior::Fixed(p),
+                None => Prior::Learned,
+            },
+        }
+    }
+
+    /// Adds one sample.
+    pub fn update(&mut self, x: &[f32], y: usize) -> Result<()> {
+        update(&mut self.class_count, self.counts.as_flattened_mut(), x, y)
+    }
+
+    /// Multiplies every count by `factor ∈ (0, 1]`.
+    pub fn forget(&mut self, factor: f32) -> Result<()> {
+        super::categorical::forget(
+            &mut self.class_count,
+            self.counts.as_flattened_mut(),
+            factor,
+        )
+    }
+
+    /// Joint log-likelihoods.
+    pub fn joint_log_likelihood(&self, x: &[f32]) -> Result<[f64; C]> {
+        let mut out = [0.0; C];
+        joint_log_likelihood(&self.stats(), x, &mut out)?;
+        Ok(out)
+    }
+
+    /// `P(y | x)` for every class.
+    pub fn predict_proba(&self, x: &[f32]) -> Result<[f32; C]> {
+        let mut p = [0.0; C];
+        common::normalize(&self.joint_log_likelihood(x)?, &mut p)?;
+        Ok(p)
+    }
+
+    /// The most probable class (lowest index on ties).
+    pub fn predict(&self, x: &[f32]) -> Result<usize> {
+        common::argmax(&self.joint_log_likelihood(x)?)
+    }
+
+    /// `θ_{y,i}`.
+    pub fn probability(&self, y: usize, i: usize) -> Result<f32> {
+        probability(&self.stats(), y, i)
+    }
+
+    /// `P(y)` for every class.
+    pub fn prior(&self) -> [f32; C] {
+        common::priors(&self.class_count, self.stats().prior)
+    }
+
+    /// `N_y`.
+    pub fn class_count(&self) -> &[f32; C] {
+        &self.class_count
+    }
+
+    /// `N_{y,i}`.
+    pub fn counts(&self) -> &[[f32; F]; C] {
+        &self.counts
+    }
+}
