@@ -4,7 +4,7 @@
 //! Every error names the file, and where a single cell is at fault, `file:line` and the column,
 //! so the one-line message the CLI prints is enough to find the problem.
 
-use std::fs::File;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::data_err;
@@ -24,14 +24,14 @@ impl Table {
     /// Reads a CSV file with a header row. Errors: missing/unreadable file, no header, no data
     /// rows, rows with a different number of fields than the header (ragged).
     pub fn read(path: &Path) -> Result<Table> {
-        let file = File::open(path).map_err(|e| HostError::io(path, e))?;
+        let bytes = fs::read(path).map_err(|e| HostError::io(path, e))?;
         let name = path.display().to_string();
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
-            .from_reader(file);
+            .from_reader(&bytes[..]);
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| csv_error(&name, e))?
+            .map_err(|e| csv_error(&name, &bytes, e))?
             .iter()
             .map(str::to_owned)
             .collect();
@@ -43,8 +43,8 @@ impl Table {
         let mut rows = Vec::new();
         let mut lines = Vec::new();
         for record in reader.records() {
-            let record = record.map_err(|e| csv_error(&name, e))?;
-            lines.push(record.position().map_or(0, |p| p.line()));
+            let record = record.map_err(|e| csv_error(&name, &bytes, e))?;
+            lines.push(record.position().map_or(0, |p| line_at(&bytes, p.byte())));
             rows.push(record.iter().map(str::to_owned).collect());
         }
         Table::from_parts(path, headers, rows, lines)
@@ -226,8 +226,18 @@ pub fn find_class(classes: &[String], label: &str) -> Option<usize> {
     })
 }
 
-fn csv_error(name: &str, e: csv::Error) -> HostError {
-    let line = e.position().map(|p| p.line());
+/// The 1-based line of the record starting at byte `at`: line terminators at `at` belong to
+/// the previous line (the csv crate's own line count is off by one on CRLF files).
+fn line_at(bytes: &[u8], at: u64) -> u64 {
+    let mut at = (at as usize).min(bytes.len());
+    while at < bytes.len() && (bytes[at] == b'\r' || bytes[at] == b'\n') {
+        at += 1;
+    }
+    1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+fn csv_error(name: &str, bytes: &[u8], e: csv::Error) -> HostError {
+    let line = e.position().map(|p| line_at(bytes, p.byte()));
     match (e.kind(), line) {
         (
             csv::ErrorKind::UnequalLengths {
@@ -416,6 +426,18 @@ mod tests {
         assert_eq!(find_class(&["0".into(), "1".into()], "1.0"), Some(1));
         let e = t.class_indices(1, &classes[..2]).unwrap_err().to_string();
         assert!(e.contains("t.csv:4") && e.contains("'c'"), "{e}");
+    }
+
+    #[test]
+    fn line_numbers_with_lf_and_crlf() {
+        let lf = b"a,b\n1,2\n3,4\n";
+        let crlf = b"a,b\r\n1,2\r\n3,4\r\n";
+        assert_eq!(line_at(lf, 4), 2);
+        assert_eq!(line_at(lf, 8), 3);
+        // A record position on the CRLF's '\n' still means the next line.
+        assert_eq!(line_at(crlf, 4), 2);
+        assert_eq!(line_at(crlf, 5), 2);
+        assert_eq!(line_at(crlf, 10), 3);
     }
 
     #[test]

@@ -45,13 +45,18 @@ fn clap_error(e: clap::Error) -> ExitCode {
             ExitCode::from(2)
         }
         _ => {
+            // clap's message runs up to the first blank line (e.g. a list of missing
+            // arguments); join it into one line and drop the usage block after it.
             let text = e.to_string();
-            let first = text
+            let message: Vec<&str> = text
+                .trim_start()
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid command line");
-            let first = first.trim().trim_start_matches("error:").trim();
-            eprintln!("error: {first} (see --help)");
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let message = message.join(" ");
+            let message = message.trim_start_matches("error:").trim();
+            eprintln!("error: {message} (see --help)");
             ExitCode::from(2)
         }
     }

@@ -22,7 +22,7 @@ Errors are one line on stderr (`error: …`) with exit code 2.";
 
 /// embedml: train models on the workstation that run, and keep learning, on microcontrollers.
 #[derive(Debug, Parser)]
-#[command(name = "embedml", version, about, after_help = EXAMPLES)]
+#[command(name = "embedml", version, after_help = EXAMPLES)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
