@@ -276,7 +276,7 @@ impl Standardizer {
     /// row-major matrix `data` with `n_cols` columns. A zero (or undefined, one row) std
     /// becomes 1 so that constant columns pass through centred.
     pub fn fit(data: &[f32], n_cols: usize) -> Self {
-        let n = if n_cols == 0 { 0 } else { data.len() / n_cols };
+        let n = data.len().checked_div(n_cols).unwrap_or(0);
         let mut mean = vec![0.0f64; n_cols];
         for row in data.chunks_exact(n_cols.max(1)) {
             for (m, &v) in mean.iter_mut().zip(row) {

@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use crate::error::Result;
 
 /// Elementwise work shorter than this runs on the calling thread.
-pub const PAR_MIN_ELEMS: usize = 1 << 15;
+pub const PAR_MIN_ELEMS: usize = 1 << 13;
 /// Matrix products with fewer multiply-adds than this run on the calling thread.
 pub const PAR_MIN_FLOPS: usize = 1 << 20;
 
