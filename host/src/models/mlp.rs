@@ -159,8 +159,8 @@ pub struct TrainArgs {
     /// Hidden layer widths, comma separated.
     #[arg(long, value_name = "N[,N…]", value_delimiter = ',', default_value = "16")]
     pub hidden: Vec<usize>,
-    /// Hidden activation: identity, sigmoid, tanh, relu, leaky_relu[:SLOPE], rbf (the output
-    /// layer is always identity; the loss applies sigmoid/softmax).
+    /// Hidden activation: identity, sigmoid, tanh, relu, leaky_relu (or leaky_relu:SLOPE),
+    /// rbf (the output layer is always identity; the loss applies sigmoid/softmax).
     #[arg(long, default_value = "tanh", value_parser = parse_activation)]
     pub activation: Activation,
     /// Optimizer.
@@ -507,13 +507,20 @@ impl HostModel for MlpModel {
             Task::Regression => self.y_columns.join(", "),
             _ => format!("{} ∈ {{{}}}", self.y_columns[0], self.classes.join(", ")),
         };
+        let inputs = match self.x_columns.as_slice() {
+            [first, second, .., last] if self.x_columns.len() > 6 => format!(
+                "{first}, {second}, …, {last} ({} columns)",
+                self.x_columns.len()
+            ),
+            all => all.join(", "),
+        };
         format!(
             "mlp {:?} {} {}: {} from {}",
             self.sizes(),
             self.hyper.activation,
             self.task.name(),
             target,
-            self.x_columns.join(", ")
+            inputs
         )
     }
 

@@ -6,7 +6,7 @@
 //! - `pub fn load(file: &ModelFile) -> Result<Box<dyn HostModel>>` — its loader, returning a
 //!   [`HostModel`] that `eval` and `predict` use.
 //!
-//! …and ONE line in the [`register_kinds!`] invocation below, which generates the `train`
+//! …and ONE line in the `register_kinds!` invocation below, which generates the `train`
 //! subcommand enum ([`TrainKind`]), its dispatch, and the loader table ([`KINDS`]).
 
 use std::path::Path;
