@@ -423,3 +423,47 @@ fn errors_are_one_line_with_exit_code_2() {
     let e = fails(&["eval", "--model", cut.s(), "--data", &iris]);
     assert!(e.contains("not a safetensors"), "{e}");
 }
+
+#[test]
+fn training_is_deterministic_given_the_seed() {
+    let iris = data("iris.csv");
+    let train = |seed: &str, out: &Tmp| {
+        ok_json(&[
+            "train",
+            "mlp",
+            "--data",
+            &iris,
+            "--y",
+            "species",
+            "--hidden",
+            "8,8",
+            "--activation",
+            "relu",
+            "--optimizer",
+            "momentum",
+            "--epochs",
+            "20",
+            "--seed",
+            seed,
+            "--out",
+            out.s(),
+            "--json",
+        ])
+    };
+    let (a, b, c) = (Tmp::new("a.st"), Tmp::new("b.st"), Tmp::new("c.st"));
+    train("5", &a);
+    train("5", &b);
+    train("6", &c);
+    let (fa, fb, fc) = (
+        ModelFile::load(&a.0).unwrap(),
+        ModelFile::load(&b.0).unwrap(),
+        ModelFile::load(&c.0).unwrap(),
+    );
+    assert_eq!(
+        fa.get_json::<Vec<usize>>("sizes").unwrap(),
+        vec![4, 8, 8, 3]
+    );
+    let w = |f: &ModelFile| f.tensor("layers.1.weight", &[8, 8]).unwrap().to_vec();
+    assert_eq!(w(&fa), w(&fb));
+    assert_ne!(w(&fa), w(&fc));
+}
