@@ -1,0 +1,591 @@
+//! Batched math on the CPU: GEMM through `matrixmultiply`, elementwise work split over `rayon`
+//! threads when large, and a batched MLP forward/backward over a runtime-sized model.
+//!
+//! Every matrix is row-major unless a [`MatRef`] says otherwise through its strides. The batched
+//! MLP stores one sample per row: inputs `X` are `B × n_in`, and for layer `l` the
+//! pre-activations `A_l = Z_{l−1} W_lᵀ + 1 b_lᵀ` and outputs `Z_l = h_l(A_l)` are `B × n_l`.
+//! Parameters use core's order (per layer `W` row-major `n_out × n_in`, then `b`), so the flat
+//! slice is interchangeable with [`embedml::models::mlp`] and the optimizers of
+//! [`embedml::optim`].
+//!
+//! The activation, loss and optimizer math is **core's**: [`activation_forward`] calls
+//! [`Activation::forward`] on chunks, [`activation_backward`] calls
+//! [`Activation::derivative`], [`loss_rows`] calls [`Loss::value_and_grad`] per row and
+//! [`optimizer_step`] calls [`Optimizer::step`]. Only the matrix products have their own
+//! executor here (and will get another in the CUDA backend).
+
+use embedml::error::check_len;
+use embedml::kernels::loss::Loss;
+use embedml::models::mlp::{check_layers, Layer};
+use embedml::optim::Optimizer;
+use embedml::{Activation, Error};
+use rayon::prelude::*;
+
+use crate::error::Result;
+
+/// Elementwise work shorter than this runs on the calling thread.
+pub const PAR_MIN_ELEMS: usize = 1 << 13;
+/// Matrix products with fewer multiply-adds than this run on the calling thread.
+pub const PAR_MIN_FLOPS: usize = 1 << 20;
+
+/// A read-only matrix view with arbitrary (non-negative) strides: element `(i, j)` is
+/// `data[i * row_stride + j * col_stride]`.
+#[derive(Debug, Clone, Copy)]
+pub struct MatRef<'a> {
+    /// Backing storage.
+    pub data: &'a [f32],
+    /// Rows.
+    pub rows: usize,
+    /// Columns.
+    pub cols: usize,
+    /// Distance between consecutive rows.
+    pub row_stride: usize,
+    /// Distance between consecutive columns.
+    pub col_stride: usize,
+}
+
+impl<'a> MatRef<'a> {
+    /// A row-major `rows × cols` view of `data`.
+    pub fn row_major(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        MatRef {
+            data,
+            rows,
+            cols,
+            row_stride: cols,
+            col_stride: 1,
+        }
+    }
+
+    /// The transpose (a view, nothing is copied).
+    pub fn t(self) -> Self {
+        MatRef {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            row_stride: self.col_stride,
+            col_stride: self.row_stride,
+        }
+    }
+
+    /// Rows `start..start + n` as a view.
+    fn rows_slice(self, start: usize, n: usize) -> Self {
+        MatRef {
+            data: &self.data[(start * self.row_stride).min(self.data.len())..],
+            rows: n,
+            ..self
+        }
+    }
+
+    fn check(&self, what: &'static str) -> Result<()> {
+        if self.rows == 0 || self.cols == 0 {
+            return Ok(());
+        }
+        let last = (self.rows - 1) * self.row_stride + (self.cols - 1) * self.col_stride;
+        if last >= self.data.len() {
+            return Err(Error::ShapeMismatch {
+                what,
+                expected: last + 1,
+                found: self.data.len(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// `C = α A B + β C` with `C` row-major `a.rows × b.cols` (`c.len()` must be exactly that).
+/// With `β = 0`, `C` is overwritten (never read). Large products are split by rows of `C` over
+/// the rayon pool.
+pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) -> Result<()> {
+    check_len("gemm inner dimension", a.cols, b.rows)?;
+    check_len("gemm output", a.rows * b.cols, c.len())?;
+    a.check("gemm left operand")?;
+    b.check("gemm right operand")?;
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if k == 0 {
+        if beta == 0.0 {
+            c.fill(0.0);
+        } else {
+            c.iter_mut().for_each(|v| *v *= beta);
+        }
+        return Ok(());
+    }
+    let threads = rayon::current_num_threads();
+    if m * n * k < PAR_MIN_FLOPS || threads < 2 || m < 2 {
+        gemm_serial(alpha, a, b, beta, c);
+        return Ok(());
+    }
+    let rows_per = m.div_ceil(threads);
+    c.par_chunks_mut(rows_per * n)
+        .enumerate()
+        .for_each(|(i, c_part)| {
+            let r = c_part.len() / n;
+            gemm_serial(alpha, a.rows_slice(i * rows_per, r), b, beta, c_part);
+        });
+    Ok(())
+}
+
+/// The checked-shape core of [`gemm`] on one thread.
+fn gemm_serial(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    debug_assert!(a.check("a").is_ok() && b.check("b").is_ok() && c.len() == m * n);
+    // SAFETY: `gemm` checked that the last element addressed through each view's strides is in
+    // bounds of its slice, and that `c` holds exactly `m × n` row-major elements; `c` is a
+    // unique borrow, so it aliases neither `a` nor `b`.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            alpha,
+            a.data.as_ptr(),
+            a.row_stride as isize,
+            a.col_stride as isize,
+            b.data.as_ptr(),
+            b.row_stride as isize,
+            b.col_stride as isize,
+            beta,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+}
+
+/// Adds `bias` to every row of the row-major matrix `z` (`bias.len()` columns).
+pub fn add_bias(z: &mut [f32], bias: &[f32]) -> Result<()> {
+    let n = bias.len();
+    if n == 0 || z.len() % n != 0 {
+        return Err(Error::ShapeMismatch {
+            what: "bias add",
+            expected: n,
+            found: z.len(),
+        }
+        .into());
+    }
+    for row in z.chunks_exact_mut(n) {
+        for (v, b) in row.iter_mut().zip(bias) {
+            *v += b;
+        }
+    }
+    Ok(())
+}
+
+/// Accumulates the column sums of the row-major `delta` (`grad_bias.len()` columns) into
+/// `grad_bias`: `∂E/∂b += Σ_rows δ`.
+pub fn add_bias_grad(delta: &[f32], grad_bias: &mut [f32]) -> Result<()> {
+    let n = grad_bias.len();
+    if n == 0 || delta.len() % n != 0 {
+        return Err(Error::ShapeMismatch {
+            what: "bias gradient",
+            expected: n,
+            found: delta.len(),
+        }
+        .into());
+    }
+    for row in delta.chunks_exact(n) {
+        for (g, d) in grad_bias.iter_mut().zip(row) {
+            *g += d;
+        }
+    }
+    Ok(())
+}
+
+/// `post = h(pre)` elementwise through core's [`Activation::forward`] (split over threads when
+/// large).
+pub fn activation_forward(act: Activation, pre: &[f32], post: &mut [f32]) -> Result<()> {
+    check_len("activation output", pre.len(), post.len())?;
+    if pre.len() < PAR_MIN_ELEMS {
+        act.forward(pre, post)?;
+        return Ok(());
+    }
+    post.par_chunks_mut(PAR_MIN_ELEMS / 4)
+        .zip(pre.par_chunks(PAR_MIN_ELEMS / 4))
+        .try_for_each(|(z, a)| act.forward(a, z))?;
+    Ok(())
+}
+
+/// Chain rule through an activation, in place: `delta[i] *= h'(pre[i])` using core's
+/// [`Activation::derivative`] (which takes `post[i] = h(pre[i])` too).
+pub fn activation_backward(
+    act: Activation,
+    pre: &[f32],
+    post: &[f32],
+    delta: &mut [f32],
+) -> Result<()> {
+    check_len("activation output", pre.len(), post.len())?;
+    check_len("activation gradient", pre.len(), delta.len())?;
+    if matches!(act, Activation::Identity) {
+        return Ok(());
+    }
+    let body = |d: &mut [f32], a: &[f32], z: &[f32]| {
+        for ((di, &ai), &zi) in d.iter_mut().zip(a).zip(z) {
+            *di *= act.derivative(ai, zi);
+        }
+    };
+    if pre.len() < PAR_MIN_ELEMS {
+        body(delta, pre, post);
+    } else {
+        let c = PAR_MIN_ELEMS / 4;
+        delta
+            .par_chunks_mut(c)
+            .zip(pre.par_chunks(c))
+            .zip(post.par_chunks(c))
+            .for_each(|((d, a), z)| body(d, a, z));
+    }
+    Ok(())
+}
+
+/// Per-row loss of the row-major `output` (`n_out` columns) against `target` (same shape)
+/// through core's [`Loss::value_and_grad`]; writes each row's gradient into `grad` and returns
+/// the **sum** of the row losses (deterministic: fixed chunking, sums added in order).
+pub fn loss_rows(
+    loss: Loss,
+    output: &[f32],
+    target: &[f32],
+    n_out: usize,
+    grad: &mut [f32],
+) -> Result<f32> {
+    check_len("loss target", output.len(), target.len())?;
+    check_len("loss gradient", output.len(), grad.len())?;
+    if n_out == 0 || output.len() % n_out != 0 {
+        return Err(Error::ShapeMismatch {
+            what: "loss output",
+            expected: n_out,
+            found: output.len(),
+        }
+        .into());
+    }
+    let rows_per_chunk = (PAR_MIN_ELEMS / 8 / n_out).max(1);
+    let chunk = rows_per_chunk * n_out;
+    let part = |(y, t, g): (&[f32], &[f32], &mut [f32])| -> embedml::Result<f32> {
+        let mut s = 0.0f32;
+        for ((yr, tr), gr) in y
+            .chunks_exact(n_out)
+            .zip(t.chunks_exact(n_out))
+            .zip(g.chunks_exact_mut(n_out))
+        {
+            s += loss.value_and_grad(yr, tr, gr)?;
+        }
+        Ok(s)
+    };
+    if output.len() <= chunk {
+        return Ok(part((output, target, grad))?);
+    }
+    let sums: Vec<f32> = output
+        .par_chunks(chunk)
+        .zip(target.par_chunks(chunk))
+        .zip(grad.par_chunks_mut(chunk))
+        .map(|((y, t), g)| part((y, t, g)))
+        .collect::<embedml::Result<Vec<f32>>>()?;
+    Ok(sums.iter().sum())
+}
+
+/// Multiplies every element by `s` (e.g. `1/B` to average a summed batch gradient).
+pub fn scale(x: &mut [f32], s: f32) {
+    for v in x {
+        *v *= s;
+    }
+}
+
+/// One optimizer update of the flat parameter slice: core's [`Optimizer::step`].
+pub fn optimizer_step<O: Optimizer>(
+    opt: &mut O,
+    params: &mut [f32],
+    grads: &[f32],
+    state: &mut [f32],
+) -> Result<()> {
+    opt.step(params, grads, state)?;
+    Ok(())
+}
+
+/// Per-layer offsets: `(param_offset, unit_offset)` of each layer.
+fn offsets(layers: &[Layer]) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(layers.len());
+    let (mut po, mut uo) = (0, 0);
+    for l in layers {
+        out.push((po, uo));
+        po += l.param_count();
+        uo += l.n_out;
+    }
+    out
+}
+
+/// Activation buffers of a batched MLP pass, reused between batches. For each layer `l` (unit
+/// offset `u_l` in core's layout), rows `B × n_l` start at `B · u_l` in `pre`, `post` and
+/// `delta`.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    batch: usize,
+    /// Pre-activations `A_l`, layer after layer.
+    pub pre: Vec<f32>,
+    /// Outputs `Z_l = h_l(A_l)`, layer after layer.
+    pub post: Vec<f32>,
+    /// `∂E/∂A_l` after a backward pass, layer after layer.
+    pub delta: Vec<f32>,
+}
+
+impl Workspace {
+    /// An empty workspace (buffers grow on first use).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Batch size of the last pass.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+
+    fn prepare(&mut self, batch: usize, units: usize) {
+        self.batch = batch;
+        let n = batch * units;
+        self.pre.resize(n, 0.0);
+        self.post.resize(n, 0.0);
+        self.delta.resize(n, 0.0);
+    }
+
+    /// The network outputs of the last [`forward`] (`B × n_out`, logits for the
+    /// classification losses).
+    pub fn output(&self, layers: &[Layer]) -> &[f32] {
+        let n = layers.last().map_or(0, |l| l.n_out) * self.batch;
+        &self.post[self.post.len() - n..]
+    }
+}
+
+/// Batched forward pass of the MLP `layers` with parameters `params` (core order) on the
+/// row-major inputs `x` (`batch × n_in`). Results are left in `ws` (see
+/// [`Workspace::output`]).
+pub fn forward(
+    layers: &[Layer],
+    params: &[f32],
+    x: &[f32],
+    batch: usize,
+    ws: &mut Workspace,
+) -> Result<()> {
+    let (p, u) = check_layers(layers)?;
+    check_len("mlp parameters", p, params.len())?;
+    check_len("mlp batch input", batch * layers[0].n_in, x.len())?;
+    ws.prepare(batch, u);
+    for (l, (layer, &(po, uo))) in layers.iter().zip(&offsets(layers)).enumerate() {
+        let (n_in, n_out) = (layer.n_in, layer.n_out);
+        let w = &params[po..po + n_in * n_out];
+        let b = &params[po + n_in * n_out..po + layer.param_count()];
+        let (done, rest) = ws.post.split_at_mut(batch * uo);
+        let input = if l == 0 {
+            x
+        } else {
+            &done[batch * (uo - n_in)..]
+        };
+        let a = &mut ws.pre[batch * uo..batch * (uo + n_out)];
+        // A = Z · Wᵀ (W is n_out × n_in row-major, so Wᵀ is its transposed view).
+        gemm(
+            1.0,
+            MatRef::row_major(input, batch, n_in),
+            MatRef::row_major(w, n_out, n_in).t(),
+            0.0,
+            a,
+        )?;
+        add_bias(a, b)?;
+        activation_forward(layer.activation, a, &mut rest[..batch * n_out])?;
+    }
+    Ok(())
+}
+
+/// Batched backward pass after [`forward`] on the same `x`: `grad_out` is `∂E/∂Z_L`
+/// (`batch × n_out`). Gradients are **summed** over the batch and **accumulated** into `grads`
+/// (core order), as core's per-sample [`embedml::models::mlp::backward`] summed over the rows.
+pub fn backward(
+    layers: &[Layer],
+    params: &[f32],
+    x: &[f32],
+    grad_out: &[f32],
+    ws: &mut Workspace,
+    grads: &mut [f32],
+) -> Result<()> {
+    let (p, u) = check_layers(layers)?;
+    let batch = ws.batch;
+    check_len("mlp gradients", p, grads.len())?;
+    check_len("mlp workspace", batch * u, ws.pre.len())?;
+    let n_out = layers[layers.len() - 1].n_out;
+    check_len("mlp output gradient", batch * n_out, grad_out.len())?;
+    let start = batch * (u - n_out);
+    ws.delta[start..].copy_from_slice(grad_out);
+    backprop(layers, params, x, ws, grads)
+}
+
+/// Forward, per-row loss and backward for a batch: returns the **sum** of the per-sample
+/// losses and accumulates the summed gradients into `grads`. `target` is `batch × n_out`
+/// (one-hot rows for softmax cross-entropy).
+#[allow(clippy::too_many_arguments)]
+pub fn loss_and_grad(
+    layers: &[Layer],
+    params: &[f32],
+    loss: Loss,
+    x: &[f32],
+    target: &[f32],
+    batch: usize,
+    ws: &mut Workspace,
+    grads: &mut [f32],
+) -> Result<f32> {
+    forward(layers, params, x, batch, ws)?;
+    let (p, u) = check_layers(layers)?;
+    check_len("mlp gradients", p, grads.len())?;
+    let n_out = layers[layers.len() - 1].n_out;
+    let start = batch * (u - n_out);
+    let total = loss_rows(
+        loss,
+        &ws.post[start..],
+        target,
+        n_out,
+        &mut ws.delta[start..],
+    )?;
+    backprop(layers, params, x, ws, grads)?;
+    Ok(total)
+}
+
+/// Backpropagation with `∂E/∂Z_L` already in the last layer's rows of `ws.delta`.
+fn backprop(
+    layers: &[Layer],
+    params: &[f32],
+    x: &[f32],
+    ws: &mut Workspace,
+    grads: &mut [f32],
+) -> Result<()> {
+    let batch = ws.batch;
+    check_len("mlp batch input", batch * layers[0].n_in, x.len())?;
+    let offs = offsets(layers);
+    for l in (0..layers.len()).rev() {
+        let layer = layers[l];
+        let (po, uo) = offs[l];
+        let (n_in, n_out) = (layer.n_in, layer.n_out);
+        let (before, here) = ws.delta.split_at_mut(batch * uo);
+        let d = &mut here[..batch * n_out];
+        // δ_l = ∂E/∂Z_l ⊙ h_l'(A_l)
+        let range = batch * uo..batch * (uo + n_out);
+        activation_backward(layer.activation, &ws.pre[range.clone()], &ws.post[range], d)?;
+        let d = &*d;
+        let input = if l == 0 {
+            x
+        } else {
+            &ws.post[batch * (uo - n_in)..batch * uo]
+        };
+        let w = &params[po..po + n_in * n_out];
+        let (gw, gb) = grads[po..po + layer.param_count()].split_at_mut(n_in * n_out);
+        // ∂E/∂W += δᵀ · Z_{l−1}   (n_out × B · B × n_in)
+        gemm(
+            1.0,
+            MatRef::row_major(d, batch, n_out).t(),
+            MatRef::row_major(input, batch, n_in),
+            1.0,
+            gw,
+        )?;
+        add_bias_grad(d, gb)?;
+        if l > 0 {
+            // ∂E/∂Z_{l−1} = δ · W   (B × n_out · n_out × n_in)
+            let prev = &mut before[batch * (uo - n_in)..];
+            gemm(
+                1.0,
+                MatRef::row_major(d, batch, n_out),
+                MatRef::row_major(w, n_out, n_in),
+                0.0,
+                prev,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gemm_with_transposed_views() {
+        // A = [[1,2,3],[4,5,6]] (2×3), B = Aᵀ → A Aᵀ = [[14,32],[32,77]].
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let mut c = [1.0f32; 4];
+        gemm(
+            1.0,
+            MatRef::row_major(&a, 2, 3),
+            MatRef::row_major(&a, 2, 3).t(),
+            0.0,
+            &mut c,
+        )
+        .unwrap();
+        assert_eq!(c, [14.0, 32.0, 32.0, 77.0]);
+        // Aᵀ A (3×3), accumulated onto ones with β = 1.
+        let mut c = [1.0f32; 9];
+        gemm(
+            1.0,
+            MatRef::row_major(&a, 2, 3).t(),
+            MatRef::row_major(&a, 2, 3),
+            1.0,
+            &mut c,
+        )
+        .unwrap();
+        assert_eq!(c, [18.0, 23.0, 28.0, 23.0, 30.0, 37.0, 28.0, 37.0, 46.0]);
+        // Shape errors.
+        let mut c = [0.0f32; 4];
+        assert!(gemm(
+            1.0,
+            MatRef::row_major(&a, 2, 3),
+            MatRef::row_major(&a, 2, 3),
+            0.0,
+            &mut c
+        )
+        .is_err());
+        assert!(gemm(
+            1.0,
+            MatRef::row_major(&a[..5], 2, 3),
+            MatRef::row_major(&a, 3, 2),
+            0.0,
+            &mut c
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn large_gemm_split_over_threads_matches_naive() {
+        let (m, k, n) = (300, 70, 90);
+        let a: Vec<f32> = (0..m * k)
+            .map(|i| ((i * 7 % 13) as f32 - 6.0) / 7.0)
+            .collect();
+        let b: Vec<f32> = (0..k * n)
+            .map(|i| ((i * 5 % 11) as f32 - 5.0) / 5.0)
+            .collect();
+        let mut c = vec![0.0f32; m * n];
+        gemm(
+            1.0,
+            MatRef::row_major(&a, m, k),
+            MatRef::row_major(&b, k, n),
+            0.0,
+            &mut c,
+        )
+        .unwrap();
+        for i in (0..m).step_by(37) {
+            for j in (0..n).step_by(11) {
+                let want: f32 = (0..k).map(|t| a[i * k + t] * b[t * n + j]).sum();
+                assert!((c[i * n + j] - want).abs() < 1e-4, "({i},{j})");
+            }
+        }
+    }
+
+    #[test]
+    fn bias_and_loss_helpers() {
+        let mut z = [0.0f32; 6];
+        add_bias(&mut z, &[1.0, 2.0, 3.0]).unwrap();
+        assert_eq!(z, [1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
+        let mut gb = [0.0f32; 3];
+        add_bias_grad(&z, &mut gb).unwrap();
+        assert_eq!(gb, [2.0, 4.0, 6.0]);
+        assert!(add_bias(&mut z, &[1.0; 4]).is_err());
+        // MSE per row: rows [1,3] vs [0,0] → 5 and [0,0] vs [0,0] → 0.
+        let mut g = [0.0f32; 4];
+        let s = loss_rows(Loss::Mse, &[1.0, 3.0, 0.0, 0.0], &[0.0; 4], 2, &mut g).unwrap();
+        assert_eq!(s, 5.0);
+        assert_eq!(g, [1.0, 3.0, 0.0, 0.0]);
+    }
+}

@@ -1,0 +1,55 @@
+//! The command line: one module per subcommand. [`Cli`] is the clap parser; [`run`] executes
+//! a parsed command.
+
+pub mod demo;
+pub mod eval;
+pub mod predict;
+pub mod train;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::Result;
+
+const EXAMPLES: &str = "\
+Examples:
+  embedml train mlp --data data/iris.csv --y species --out iris.safetensors
+  embedml eval --model iris.safetensors --data data/iris.csv
+  embedml predict --model iris.safetensors --data data/iris.csv --csv
+  embedml train mlp --data data/iris.csv --x petal_length --y petal_width --standardize --out pw.safetensors --json
+  embedml demo rbf --seed 1
+
+Errors are one line on stderr (`error: …`) with exit code 2.";
+
+/// embedml: train models on the workstation that run, and keep learning, on microcontrollers.
+#[derive(Debug, Parser)]
+#[command(name = "embedml", version, after_help = EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a model on a CSV file and save it (safetensors).
+    #[command(subcommand, after_help = train::EXAMPLES)]
+    Train(crate::models::TrainKind),
+    /// Loss (and accuracy for classifiers) of a saved model on a CSV file.
+    Eval(eval::Args),
+    /// Predictions of a saved model, one row per input row.
+    Predict(predict::Args),
+    /// Worked examples from the source documents.
+    #[command(subcommand)]
+    Demo(demo::Demo),
+}
+
+/// Runs a parsed command.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Train(kind) => train::run(kind),
+        Command::Eval(args) => eval::run(args),
+        Command::Predict(args) => predict::run(args),
+        Command::Demo(demo) => demo.run(),
+    }
+}

@@ -1,0 +1,119 @@
+//! Model kinds. Each kind is ONE module here (`models/<kind>.rs`) that provides:
+//!
+//! - `pub const KIND: &str` — the name in model files and on the command line;
+//! - `pub struct TrainArgs` — its `clap::Args` for `embedml train <kind>`;
+//! - `pub fn train(args: TrainArgs) -> Result<()>` — its training loop, which saves the model;
+//! - `pub fn load(file: &ModelFile) -> Result<Box<dyn HostModel>>` — its loader, returning a
+//!   [`HostModel`] that `eval` and `predict` use.
+//!
+//! …and ONE line in the `register_kinds!` invocation below, which generates the `train`
+//! subcommand enum ([`TrainKind`]), its dispatch, and the loader table ([`KINDS`]).
+
+use std::path::Path;
+
+use crate::data::Table;
+use crate::error::Result;
+use crate::io::ModelFile;
+use crate::model_err;
+
+/// Loss and accuracy of a model on a data set (`embedml eval`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalReport {
+    /// Number of rows evaluated.
+    pub n: usize,
+    /// Mean loss per row (for regression: mean squared error in the data's units).
+    pub loss: f64,
+    /// Fraction of rows classified correctly (classification models only).
+    pub accuracy: Option<f64>,
+}
+
+/// One prediction: a class (classification) and the values of [`Predictions::columns`]
+/// (class probabilities, or regression outputs in the data's units).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictionRow {
+    /// The predicted class name (classification only).
+    pub class: Option<String>,
+    /// One value per column.
+    pub values: Vec<f32>,
+}
+
+/// Predictions for a data set, one row per input row (`embedml predict`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Predictions {
+    /// Names of the values of each row (class names, or output column names).
+    pub columns: Vec<String>,
+    /// Whether rows carry a predicted class (and the values are its probabilities).
+    pub classification: bool,
+    /// The rows.
+    pub rows: Vec<PredictionRow>,
+}
+
+/// A trained model loaded from a file: what `eval` and `predict` need.
+pub trait HostModel {
+    /// The kind (`"mlp"`, …).
+    fn kind(&self) -> &'static str;
+    /// A one-line description (sizes, task, columns).
+    fn describe(&self) -> String;
+    /// Loss (and accuracy for classifiers) on `table`, which must hold the model's input and
+    /// target columns.
+    fn evaluate(&self, table: &Table) -> Result<EvalReport>;
+    /// Predictions for every row of `table` (which must hold the model's input columns).
+    fn predict(&self, table: &Table) -> Result<Predictions>;
+}
+
+/// A registered model kind: its name and loader.
+#[derive(Debug, Clone, Copy)]
+pub struct KindEntry {
+    /// The kind name (`kind` metadata in model files).
+    pub name: &'static str,
+    /// Builds the model from a loaded file.
+    pub load: fn(&ModelFile) -> Result<Box<dyn HostModel>>,
+}
+
+/// Registers model kinds: `module => Variant: "help text",` per kind.
+macro_rules! register_kinds {
+    ($($module:ident => $variant:ident : $about:literal),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// `embedml train <kind>`: one subcommand per model kind.
+        #[derive(Debug, clap::Subcommand)]
+        pub enum TrainKind {
+            $(
+                #[doc = $about]
+                $variant($module::TrainArgs),
+            )*
+        }
+
+        impl TrainKind {
+            /// Runs the training of the chosen kind.
+            pub fn run(self) -> Result<()> {
+                match self {
+                    $(TrainKind::$variant(args) => $module::train(args),)*
+                }
+            }
+        }
+
+        /// Every registered kind, for loading model files.
+        pub const KINDS: &[KindEntry] = &[
+            $(KindEntry { name: $module::KIND, load: $module::load },)*
+        ];
+    };
+}
+
+register_kinds! {
+    mlp => Mlp: "Multilayer perceptron: regression, binary or multiclass classification",
+}
+
+/// Loads a model file of any registered kind.
+pub fn load_model(path: &Path) -> Result<Box<dyn HostModel>> {
+    let file = ModelFile::load(path)?;
+    let kind = file.kind();
+    match KINDS.iter().find(|k| k.name == kind) {
+        Some(entry) => (entry.load)(&file),
+        None => Err(model_err!(
+            "{}: model is a {kind}, expected one of: {}",
+            path.display(),
+            KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
