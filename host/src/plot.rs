@@ -24,7 +24,7 @@ mod scatter;
 mod style;
 
 pub use error::PlotError;
-pub use line::{indexed, line_chart, moving_average};
+pub use line::{indexed, learning_curve, line_chart, moving_average};
 pub use mdn::{mdn_figure, MdnFigure};
 pub use scatter::scatter_chart;
 

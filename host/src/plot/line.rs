@@ -11,7 +11,7 @@ use std::path::Path;
 ///
 /// Each series is `(label, points)`; points are drawn in the order given. A non-finite point
 /// breaks the line (a gap), a series with a single finite point is drawn as a marker, and an
-/// empty `series` gives empty axes. Series with an empty label are drawn without a legend entry.
+/// empty `series` gives empty axes. Series with an empty label get no legend entry.
 pub fn line_chart(
     path: impl AsRef<Path>,
     series: &[(&str, &[(f64, f64)])],
@@ -19,23 +19,86 @@ pub fn line_chart(
     y_label: &str,
     title: &str,
 ) -> Result<(), PlotError> {
+    let lines: Vec<Line<'_>> = series
+        .iter()
+        .enumerate()
+        .map(|(i, &(label, points))| Line {
+            label,
+            points,
+            color: color(i),
+            faint: false,
+        })
+        .collect();
+    draw_lines(path.as_ref(), &lines, x_label, y_label, title)
+}
+
+/// A learning curve: the per-episode values `ys` as a faint line and their trailing moving
+/// average over `window` episodes as a bold one (see [`moving_average`]); 1000×640 PNG.
+pub fn learning_curve(
+    path: impl AsRef<Path>,
+    ys: &[f64],
+    window: usize,
+    x_label: &str,
+    y_label: &str,
+    title: &str,
+) -> Result<(), PlotError> {
+    let raw = indexed(ys);
+    let avg = moving_average(ys, window);
+    let avg_label = format!("moving average ({})", window.max(1));
+    let lines = [
+        Line {
+            label: "per episode",
+            points: &raw,
+            color: color(0),
+            faint: true,
+        },
+        Line {
+            label: &avg_label,
+            points: &avg,
+            color: color(1),
+            faint: false,
+        },
+    ];
+    draw_lines(path.as_ref(), &lines, x_label, y_label, title)
+}
+
+/// One polyline to draw.
+struct Line<'a> {
+    label: &'a str,
+    points: &'a [(f64, f64)],
+    color: RGBColor,
+    /// Thin and translucent (raw data behind a smoothed curve).
+    faint: bool,
+}
+
+fn draw_lines(
+    path: &Path,
+    lines: &[Line<'_>],
+    x_label: &str,
+    y_label: &str,
+    title: &str,
+) -> Result<(), PlotError> {
     let (mut bx, mut by) = (Bounds::default(), Bounds::default());
-    for (_, pts) in series {
-        for p in pts.iter().filter(|p| finite(p)) {
+    for line in lines {
+        for p in line.points.iter().filter(|p| finite(p)) {
             bx.add(p.0);
             by.add(p.1);
         }
     }
-    render_png(path.as_ref(), (1000, 640), |root| {
+    render_png(path, (1000, 640), |root| {
         let area = root.titled(title, title_font())?;
         let mut chart = build_chart(&area, None, bx.axis(0.02), by.axis(0.05))?;
         configure_mesh(&mut chart, x_label, y_label)?;
         let mut labelled = false;
-        for (i, (label, pts)) in series.iter().enumerate() {
-            let c = color(i);
-            let style = c.stroke_width(2);
-            let mut first = !label.is_empty();
-            for run in finite_runs(pts) {
+        for line in lines {
+            let c = line.color;
+            let style = if line.faint {
+                c.mix(0.35).stroke_width(1)
+            } else {
+                c.stroke_width(2)
+            };
+            let mut first = !line.label.is_empty();
+            for run in finite_runs(line.points) {
                 let anno = if run.len() == 1 {
                     chart.draw_series(std::iter::once(Circle::new(run[0], 3, c.filled())))?
                 } else {
@@ -44,14 +107,14 @@ pub fn line_chart(
                 if first {
                     first = false;
                     labelled = true;
-                    anno.label(*label).legend(move |(x, y)| {
+                    anno.label(line.label).legend(move |(x, y)| {
                         PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(3))
                     });
                 }
             }
         }
         if labelled {
-            let all = series.iter().flat_map(|(_, p)| p.iter().copied());
+            let all = lines.iter().flat_map(|l| l.points.iter().copied());
             let corner = quiet_corner(all, &chart.x_range(), &chart.y_range());
             draw_legend(&mut chart, corner)?;
         }

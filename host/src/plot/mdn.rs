@@ -90,10 +90,15 @@ pub fn mdn_figure(path: impl AsRef<Path>, fig: &MdnFigure<'_>) -> Result<(), Plo
         let corner = quiet_corner(left_points(fig), &chart.x_range(), &chart.y_range());
         draw_legend(&mut chart, corner)?;
         if let (Some(bar), Some(top)) = (bar, top) {
-            draw_colorbar(&bar, top, "log\u{2081}\u{2080} p(t | x)")?;
+            draw_colorbar(&bar, top, "log\u{2081}\u{2080} density")?;
         }
 
-        let mut chart = build_chart(&right, Some("samples from the model"), x_range, t_range)?;
+        let caption = if fig.samples.is_empty() {
+            "data"
+        } else {
+            "samples from the model"
+        };
+        let mut chart = build_chart(&right, Some(caption), x_range, t_range)?;
         configure_mesh(&mut chart, fig.x_label, fig.t_label)?;
         draw_data(&mut chart, fig.data)?;
         if fig.samples.iter().any(finite) {

@@ -76,8 +76,26 @@ pub(crate) fn configure_mesh(
         .bold_line_style(RGBColor(205, 205, 205).stroke_width(1))
         .x_labels(8)
         .y_labels(8)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
         .draw()?;
     Ok(())
+}
+
+/// Tick label: up to four decimals with trailing zeros removed ("100", "0.25", "-1.5"),
+/// scientific notation for very large or very small magnitudes.
+pub(crate) fn tick(v: &f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && !(1e-4..1e6).contains(&a) {
+        return format!("{v:.1e}");
+    }
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 /// Draws the legend box (translucent white, thin border) at `position`.

@@ -372,24 +372,36 @@ fn line_chart_learning_curve_with_moving_average() {
             }
         })
         .collect();
-    let per_episode = indexed(&returns);
-    let avg = moving_average(&returns, 50);
     let path = out.file("learning_curve.png");
-    line_chart(
+    learning_curve(
         &path,
-        &[
-            ("return per episode", &per_episode),
-            ("moving average (50)", &avg),
-        ],
+        &returns,
+        50,
         "episode",
         "return",
         "Q-learning on FrozenLake 4×4",
     )
     .unwrap();
+    // The same through the generic line chart: a loss curve.
+    let per_episode = indexed(&returns);
+    let avg = moving_average(&returns, 50);
+    let loss: Vec<(f64, f64)> = avg.iter().map(|&(i, m)| (i, 1.0 - m)).collect();
+    let generic = out.file("lines.png");
+    line_chart(
+        &generic,
+        &[("raw", &per_episode), ("loss", &loss)],
+        "epoch",
+        "loss",
+        "Loss",
+    )
+    .unwrap();
+    let img = load(&generic, (1000, 640));
+    assert!(share_near(&img, [31, 119, 180], 20, 0..640) > 0.01);
     let img = load(&path, (1000, 640));
     assert!(grey_std(&img) > 10.0);
     assert_title_drawn(&img);
-    assert!(share_near(&img, [31, 119, 180], 20, 0..640) > 0.01);
+    // Faint blue per-episode line (35% over white), bold orange moving average.
+    assert!(share_near(&img, [177, 207, 229], 20, 0..640) > 0.005);
     assert!(share_near(&img, [255, 127, 14], 20, 0..640) > 0.002);
 }
 
@@ -448,6 +460,17 @@ fn scatter_chart_classes() {
     for c in [[31, 119, 180], [255, 127, 14], [44, 160, 44]] {
         assert!(share_near(&img, c, 25, 0..700) > 0.001, "colour {c:?}");
     }
+}
+
+#[test]
+fn tick_labels_are_short() {
+    use super::style::tick;
+    assert_eq!(tick(&100.0), "100");
+    assert_eq!(tick(&0.25), "0.25");
+    assert_eq!(tick(&-1.5), "-1.5");
+    assert_eq!(tick(&-0.00001), "-1.0e-5");
+    assert_eq!(tick(&-0.0), "0");
+    assert_eq!(tick(&2.5e7), "2.5e7");
 }
 
 #[test]
