@@ -25,7 +25,7 @@ mod style;
 
 pub use error::PlotError;
 pub use line::{indexed, learning_curve, line_chart, moving_average};
-pub use mdn::{mdn_figure, MdnFigure};
+pub use mdn::{mdn_figure, split_at_jumps, MdnFigure};
 pub use scatter::scatter_chart;
 
 #[cfg(test)]

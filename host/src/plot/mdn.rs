@@ -71,11 +71,12 @@ pub fn mdn_figure(path: impl AsRef<Path>, fig: &MdnFigure<'_>) -> Result<(), Plo
         } else {
             (left, None)
         };
-        let caption = format!(
-            "conditional density p({} | {})",
-            or(fig.t_label, "t"),
-            or(fig.x_label, "x")
-        );
+        let (t, x) = (or(fig.t_label, "t"), or(fig.x_label, "x"));
+        let caption = if t.chars().count() + x.chars().count() <= 36 {
+            format!("conditional density p({t} | {x})")
+        } else {
+            "conditional density p(t | x)".to_string()
+        };
         let mut chart = build_chart(&main, Some(&caption), x_range.clone(), t_range.clone())?;
         configure_mesh(&mut chart, fig.x_label, fig.t_label)?;
         if let Some(top) = top {
@@ -118,6 +119,28 @@ pub fn mdn_figure(path: impl AsRef<Path>, fig: &MdnFigure<'_>) -> Result<(), Plo
         draw_legend(&mut chart, corner)?;
         Ok(())
     })
+}
+
+/// Splits a curve into branches wherever consecutive finite points differ by more than
+/// `max_step` in t (or a point is not finite): an approximate mode taken as the μ of the most
+/// probable component jumps when that component changes, and should not be drawn as one line.
+pub fn split_at_jumps(points: &[(f64, f64)], max_step: f64) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+    for run in finite_runs(points) {
+        let mut cur: Vec<(f64, f64)> = Vec::new();
+        for p in run {
+            if let Some(last) = cur.last() {
+                if (p.1 - last.1).abs() > max_step {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            cur.push(p);
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+    }
+    out
 }
 
 /// `s`, or `default` when `s` is blank.

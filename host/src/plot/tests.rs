@@ -221,6 +221,7 @@ fn mdn_figure_inverse_problem_branches() {
     let inv = inverse_problem();
     let branches: Vec<&[(f64, f64)]> = inv.branches.iter().map(|b| b.as_slice()).collect();
     let (train, test) = inv.data.split_at(200);
+    // Branches given as one curve per branch; long labels fall back to a generic caption.
     let data = [("train data", train), ("test data", test)];
     let path = out.file("mdn_inverse_branches.png");
     mdn_figure(
@@ -424,6 +425,9 @@ fn line_chart_handles_nan_gaps_single_points_and_no_data() {
     line_chart(&path, &[], "x", "y", "empty").unwrap();
     let img = load(&path, (1000, 640));
     assert_title_drawn(&img);
+    let path = out.file("no-episodes.png");
+    learning_curve(&path, &[], 0, "episode", "return", "no episodes").unwrap();
+    load(&path, (1000, 640));
 }
 
 #[test]
@@ -471,6 +475,28 @@ fn tick_labels_are_short() {
     assert_eq!(tick(&-0.00001), "-1.0e-5");
     assert_eq!(tick(&-0.0), "0");
     assert_eq!(tick(&2.5e7), "2.5e7");
+}
+
+#[test]
+fn split_at_jumps_breaks_a_switching_mode_curve() {
+    // An argmax-π mode that switches component between x = 1 and x = 2.
+    let curve = [
+        (0.0, 1.0),
+        (1.0, 1.1),
+        (2.0, -1.0),
+        (3.0, -1.05),
+        (f64::NAN, 0.0),
+    ];
+    let parts = split_at_jumps(&curve, 0.5);
+    assert_eq!(
+        parts,
+        vec![
+            vec![(0.0, 1.0), (1.0, 1.1)],
+            vec![(2.0, -1.0), (3.0, -1.05)]
+        ]
+    );
+    assert_eq!(split_at_jumps(&curve, 10.0).len(), 1);
+    assert!(split_at_jumps(&[], 1.0).is_empty());
 }
 
 #[test]
