@@ -61,7 +61,16 @@ pub(crate) fn draw_shading(
     density: &[f64],
     top: f64,
 ) -> Result<(), PlotError> {
-    let (ex, et) = (cell_edges(gx), cell_edges(gt));
+    // Cells at the ends reach half a step past the grid: keep them inside the axes.
+    let (xr, tr) = (chart.x_range(), chart.y_range());
+    let ex: Vec<f64> = cell_edges(gx)
+        .iter()
+        .map(|e| e.clamp(xr.start, xr.end))
+        .collect();
+    let et: Vec<f64> = cell_edges(gt)
+        .iter()
+        .map(|e| e.clamp(tr.start, tr.end))
+        .collect();
     let nt = gt.len();
     let cells = (0..gx.len()).flat_map(|i| (0..nt).map(move |j| (i, j)));
     chart.draw_series(cells.filter_map(|(i, j)| {

@@ -94,7 +94,7 @@ pub fn mdn_figure(path: impl AsRef<Path>, fig: &MdnFigure<'_>) -> Result<(), Plo
             draw_colorbar(&bar, top, "log\u{2081}\u{2080} density")?;
         }
 
-        let caption = if fig.samples.is_empty() {
+        let caption = if !fig.samples.iter().any(finite) {
             "data"
         } else {
             "samples from the model"
