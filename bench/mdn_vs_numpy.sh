@@ -8,6 +8,7 @@
 #   EMBEDML             the embedml binary (default: target/release/embedml; build it with
 #                       `cargo build --release -p embedml-host`)
 #   EMBEDML_TRAIN_MDN   the full embedml command line (default below)
+#   NUMPY_REPEAT        runs of the vectorised baseline, the fastest is kept (default 5)
 #   NUMPY_LOOPS=0       skip the slow run of the seed's published per-sample loop code
 set -euo pipefail
 
@@ -45,8 +46,8 @@ except Exception as e:
     sys.exit(f"no numeric \"{sys.argv[2]}\" in the last line of: {sys.argv[1][-300:]!r} ({e})")' "$1" "$2"
 }
 
-echo "== NumPy baseline (vectorised, seed 000's algorithm, faithful mu gradient)"
-np_json="$(python3 "$here/seed000_numpy.py" --json)"
+echo "== NumPy baseline (vectorised, seed 000's algorithm, faithful mu gradient, fastest of ${NUMPY_REPEAT:-5})"
+np_json="$(python3 "$here/seed000_numpy.py" --json --repeat "${NUMPY_REPEAT:-5}")"
 echo "$np_json"
 np_rate="$(json_field "$np_json" samples_per_s)"
 
