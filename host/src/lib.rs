@@ -12,6 +12,7 @@ pub mod data;
 pub mod error;
 pub mod io;
 pub mod models;
+pub mod plot;
 pub mod progress;
 
 pub use error::{HostError, Result};
