@@ -17,6 +17,7 @@
 //! - [`optim`] — SGD (with linear decay), momentum and Adam over flat slices; gradient clipping.
 //! - [`gradcheck`] — a finite-difference gradient checker used by the tests of every layer.
 //! - [`models`] — one module per model (MLP, …).
+//! - [`format`] — the device weight blob (v1): layout, checks, in-place inference from flash.
 //!
 //! ## Features
 //! - `std`: `impl std::error::Error` for the error types.
@@ -30,6 +31,7 @@
 extern crate std;
 
 pub mod error;
+pub mod format;
 pub mod gradcheck;
 pub mod kernels;
 pub mod math;
