@@ -102,8 +102,24 @@ impl Activation {
     /// `z[i] = h(a[i])` for every `i`.
     pub fn forward(self, a: &[f32], z: &mut [f32]) -> Result<()> {
         check_len("activation output", a.len(), z.len())?;
-        for (zi, &ai) in z.iter_mut().zip(a) {
-            *zi = self.apply(ai);
+        // One loop per kind, so the cheap ones (identity, ReLU) run without a dispatch per
+        // element; same values as `apply`.
+        match self {
+            Activation::Identity => {
+                for (zi, &ai) in z.iter_mut().zip(a) {
+                    *zi = ai;
+                }
+            }
+            Activation::Relu => {
+                for (zi, &ai) in z.iter_mut().zip(a) {
+                    *zi = if ai > 0.0 { ai } else { 0.0 };
+                }
+            }
+            _ => {
+                for (zi, &ai) in z.iter_mut().zip(a) {
+                    *zi = self.apply(ai);
+                }
+            }
         }
         Ok(())
     }
