@@ -24,6 +24,10 @@ pub fn forward(
     y: &mut [f32],
 ) -> Result<()> {
     check_shapes(n_in, n_out, w.len(), b.len(), x.len(), y.len())?;
+    if n_in == 0 {
+        y.copy_from_slice(b);
+        return Ok(());
+    }
     if let [x0] = x {
         // One input (a scalar feature): `y[o] = b[o] + w[o] x0`, a straight loop.
         for ((yo, &wo), &bo) in y.iter_mut().zip(w).zip(b) {
@@ -32,7 +36,7 @@ pub fn forward(
         return Ok(());
     }
     // Four rows at a time, so each `x[i]` is loaded once for four outputs.
-    let mut w4 = w.chunks_exact(4 * n_in.max(1));
+    let mut w4 = w.chunks_exact(4 * n_in);
     let mut y4 = y.chunks_exact_mut(4);
     let mut b4 = b.chunks_exact(4);
     for ((wb, yb), bb) in (&mut w4).zip(&mut y4).zip(&mut b4) {
@@ -51,7 +55,7 @@ pub fn forward(
         }
     }
     // The last `n_out % 4` rows, one at a time.
-    let rows = w4.remainder().chunks_exact(n_in.max(1));
+    let rows = w4.remainder().chunks_exact(n_in);
     for ((row, yo), &bo) in rows.zip(y4.into_remainder()).zip(b4.remainder()) {
         let mut acc = bo;
         for (wi, xi) in row.iter().zip(x) {
