@@ -26,12 +26,7 @@ unsafe fn HardFault(ef: &ExceptionFrame) -> ! {
 
 /// Logs the board and the binary at start-up.
 pub fn hello(bin: &str) {
-    defmt::info!(
-        "{=str} on {=str} ({=str})",
-        bin,
-        BOARD.name,
-        BOARD.core
-    );
+    defmt::info!("{=str} on {=str} ({=str})", bin, BOARD.name, BOARD.core);
 }
 
 /// Whether `got` is within `rel` of `want`, relative to `max(|want|, 1)` (so values near zero
@@ -61,7 +56,13 @@ pub fn check_all(what: &str, got: &[f32], want: &[f32], rel: f32) -> bool {
             worst = d;
         }
         if !close(g, w, rel) {
-            defmt::error!("{=str}[{=usize}]: got {=f32}, expected {=f32}", what, i, g, w);
+            defmt::error!(
+                "{=str}[{=usize}]: got {=f32}, expected {=f32}",
+                what,
+                i,
+                g,
+                w
+            );
             ok = false;
         }
     }

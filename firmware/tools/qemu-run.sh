@@ -45,6 +45,7 @@ timeout "${EMBEDML_QEMU_TIMEOUT:-60}" qemu-system-arm \
   -semihosting-config enable=on,target=native \
   "${trace[@]}" \
   -kernel "$elf" \
+  2> >(grep -v '^Timer with period zero, disabling$' >&2) \
   | tee "$raw" | defmt-print -e "$elf"
 status=("${PIPESTATUS[@]}")
 qemu=${status[0]}

@@ -70,8 +70,14 @@ fn train_sine() -> Box<Aligned<SINE_LEN>> {
     let mut blob = Box::new(Aligned([0u8; SINE_LEN]));
     let n = net
         .to_blob_with(
-            Some(Scaling { mean: &im, std: &is }),
-            Some(Scaling { mean: &om, std: &os }),
+            Some(Scaling {
+                mean: &im,
+                std: &is,
+            }),
+            Some(Scaling {
+                mean: &om,
+                std: &os,
+            }),
             &mut blob.0,
         )
         .unwrap();
@@ -170,6 +176,10 @@ fn sine_model_files_are_consistent_with_core() {
     assert_eq!(predict_all(&blob.0, &xs), want);
     // And the model has learnt sin: within 0.06 everywhere on the test points.
     for (x, y) in xs.iter().zip(&want) {
-        assert!((y - x.sin()).abs() < 0.06, "sin({x}) = {}, model {y}", x.sin());
+        assert!(
+            (y - x.sin()).abs() < 0.06,
+            "sin({x}) = {}, model {y}",
+            x.sin()
+        );
     }
 }

@@ -248,7 +248,17 @@ mod tests {
 
     #[test]
     fn relu_on_bits_is_max_zero() {
-        for a in [-3.5f32, -1e-30, -0.0, 0.0, 1e-30, 2.25, f32::MAX, f32::MIN, f32::INFINITY] {
+        for a in [
+            -3.5f32,
+            -1e-30,
+            -0.0,
+            0.0,
+            1e-30,
+            2.25,
+            f32::MAX,
+            f32::MIN,
+            f32::INFINITY,
+        ] {
             let want = if a > 0.0 { a } else { 0.0 };
             assert_eq!(Activation::Relu.apply(a).to_bits(), want.to_bits(), "{a}");
             let mut z = [1.0];

@@ -125,7 +125,16 @@ mod tests {
     #[test]
     fn blocked_paths_match_the_naive_loop_bit_for_bit() {
         let mut rng = Rng::new(3);
-        for (n_in, n_out) in [(1, 16), (1, 3), (16, 16), (16, 1), (5, 7), (3, 4), (0, 2), (9, 0)] {
+        for (n_in, n_out) in [
+            (1, 16),
+            (1, 3),
+            (16, 16),
+            (16, 1),
+            (5, 7),
+            (3, 4),
+            (0, 2),
+            (9, 0),
+        ] {
             let mut w = [0.0f32; 256];
             let mut b = [0.0f32; 16];
             let mut x = [0.0f32; 16];

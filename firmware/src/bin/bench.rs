@@ -73,6 +73,7 @@ impl Plain {
 
     /// One inference, the plain way (same summation order as embedml's dense kernel).
     #[inline(never)]
+    #[allow(clippy::needless_range_loop)] // deliberately the indexed loops of hand-written code
     fn forward(&self, x: f32) -> f32 {
         let relu = |a: f32| if a > 0.0 { a } else { 0.0 };
         let mut h1 = [0.0f32; 16];
