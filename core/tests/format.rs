@@ -421,6 +421,37 @@ fn malicious_headers_are_rejected_without_panic_or_huge_work() {
 }
 
 #[test]
+fn degenerate_typed_models_get_errors_not_panics() {
+    let good = unhex(TINY_HEX);
+    assert!(matches!(
+        embedml::models::mlp::Mlp::<0, 0, 0>::from_blob(&good),
+        Err(FormatError::InvalidValue { .. })
+    ));
+    assert!(matches!(
+        MlpRef::<0, 0>::from_blob(&good),
+        Err(FormatError::InvalidValue { .. })
+    ));
+    // Right layer count, wrong unit capacity.
+    let (_, buf, n) = sine_blob();
+    assert_eq!(
+        MlpRef::<3, 32>::from_blob(bytes(&buf, n)).unwrap_err(),
+        FormatError::ShapeMismatch {
+            what: "mlp units",
+            expected: 32,
+            found: 33
+        }
+    );
+    assert_eq!(
+        embedml::models::mlp::Mlp::<3, 320, 33>::from_blob(bytes(&buf, n)).unwrap_err(),
+        FormatError::ShapeMismatch {
+            what: "mlp parameters",
+            expected: 320,
+            found: 321
+        }
+    );
+}
+
+#[test]
 fn writers_check_their_inputs() {
     let net = tiny();
     let mut small = [0u8; 95];

@@ -25,7 +25,10 @@ fn check(data: &[u8]) {
         let _ = view.kind();
         let _ = view.shape_words().count();
         let _ = view.params().map(|p| p as f64).sum::<f64>();
-        for s in [view.input_scaling(), view.output_scaling()].into_iter().flatten() {
+        for s in [view.input_scaling(), view.output_scaling()]
+            .into_iter()
+            .flatten()
+        {
             let mut x = [1.0f32; 4];
             s.standardize(&mut x);
             s.unstandardize(&mut x);

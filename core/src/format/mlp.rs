@@ -53,6 +53,12 @@ fn shape_word(layers: &[Layer], loss: Loss, i: usize) -> u32 {
 /// number of shape words, ids, widths, the parameter count and the standardisation columns.
 pub(crate) fn decode_shape(view: &BlobView<'_>, layers: &mut [Layer]) -> Result2<Loss> {
     view.expect_kind(ModelKind::Mlp)?;
+    if layers.is_empty() {
+        return Err(FormatError::InvalidValue {
+            what: "mlp layers (a model needs at least one)",
+            index: 0,
+        });
+    }
     let found_l = view.shape_word(0).ok_or(FormatError::ShapeMismatch {
         what: "mlp shape words",
         expected: shape_words(layers.len()),
