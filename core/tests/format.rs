@@ -108,6 +108,11 @@ fn tiny_blob_matches_the_documented_bytes() {
         [0.5, -1.0, 0.25, 0.0, 2.0, 1.5, -0.5]
     );
     assert!(view.input_scaling().is_none() && view.output_scaling().is_none());
+    assert_eq!(
+        view.to_string(),
+        "EMLB v1 mlp (kind 1), 96 bytes, crc 0xb95d0b37, shape [2, 0, 1, 2, 1, 2, 0, 0, 0], \
+         7 parameters"
+    );
 
     // x = 1: h = tanh([0.75, −1]), y = 2 h0 + 1.5 h1 − 0.5
     let mut net = Tiny::from_blob(&want).unwrap();
@@ -131,6 +136,14 @@ fn round_trip_keeps_layers_loss_and_every_parameter() {
     assert_eq!((s.len(), s.mean(0), s.std(0)), (1, 3.25, 1.8));
     let s = view.output_scaling().unwrap();
     assert_eq!((s.mean(0), s.std(0)), (0.0, 0.75));
+    let summary = view.to_string();
+    assert!(
+        summary.starts_with("EMLB v1 mlp (kind 1), 1380 bytes")
+            && summary.contains("shape [3, 0, 1, 16, 16, 1, 3, 0, 4, ")
+            && summary
+                .ends_with("321 parameters, input scaling 1 column(s), output scaling 1 column(s)"),
+        "{summary}"
+    );
     // The blob without constants is also accepted.
     let mut plain = vec![0u8; Sine::BLOB_LEN];
     net.to_blob(&mut plain).unwrap();

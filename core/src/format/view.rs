@@ -1,5 +1,7 @@
 //! [`BlobView`]: a checked, borrowed view of a blob's header, constants and parameters.
 
+use core::fmt;
+
 use super::{blob_crc, FormatError, ModelKind, CRC_OFFSET, FIXED_HEADER_LEN, MAGIC, VERSION};
 
 /// Reads the little-endian `u32` at `off` (the caller has checked `off + 4 <= bytes.len()`).
@@ -257,6 +259,36 @@ impl<'a> BlobView<'a> {
                 offset: bytes.as_ptr() as usize % 4,
             })
         }
+    }
+}
+
+/// A one-line summary of the header, for tools (`embedml inspect`) and device logs:
+/// `EMLB v1 mlp (kind 1), 1380 bytes, crc 0x…, shape [3, 0, 1, 16, …], 321 parameters,
+/// input scaling 1 column(s), output scaling 1 column(s)`.
+impl fmt::Display for BlobView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = self.kind().map_or("unknown", ModelKind::name);
+        write!(
+            f,
+            "EMLB v{VERSION} {kind} (kind {}), {} bytes, crc {:#010x}, shape [",
+            self.kind,
+            self.bytes.len(),
+            self.crc()
+        )?;
+        for (i, w) in self.shape_words().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{w}")?;
+        }
+        write!(f, "], {} parameters", self.param_count)?;
+        if self.n_in_norm > 0 {
+            write!(f, ", input scaling {} column(s)", self.n_in_norm)?;
+        }
+        if self.n_out_norm > 0 {
+            write!(f, ", output scaling {} column(s)", self.n_out_norm)?;
+        }
+        Ok(())
     }
 }
 
