@@ -16,8 +16,10 @@
 //! - [`params`] — the [`Parameters`] trait: a model's parameters and gradients as flat slices.
 //! - [`optim`] — SGD (with linear decay), momentum and Adam over flat slices; gradient clipping.
 //! - [`gradcheck`] — a finite-difference gradient checker used by the tests of every layer.
-//! - [`models`] — one module per model (MLP, Bayes' theorem, naive Bayes, Q-learning, …).
+//! - [`models`] — one module per model: MLP, mixture density network, soft weight sharing,
+//!   Bayes' theorem, naive Bayes, Q-learning.
 //! - [`envs`] — gymnasium-compatible tabular environments (FrozenLake, CliffWalking, Taxi).
+//! - [`format`] — the device weight blob (v1): layout, checks, in-place inference from flash.
 //!
 //! ## Features
 //! - `std`: `impl std::error::Error` for the error types.
@@ -32,6 +34,7 @@ extern crate std;
 
 pub mod envs;
 pub mod error;
+pub mod format;
 pub mod gradcheck;
 pub mod kernels;
 pub mod math;

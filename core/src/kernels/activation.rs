@@ -17,12 +17,22 @@ pub enum Activation {
     Sigmoid,
     /// `h(a) = tanh(a)`.
     Tanh,
-    /// `h(a) = max(0, a)` (derivative 0 at `a = 0`).
+    /// `h(a) = max(0, a)` (derivative 0 at `a = 0`; a NaN input stays NaN).
     Relu,
     /// `h(a) = a` for `a > 0`, else `slope · a`.
     LeakyRelu(f32),
     /// Gaussian radial basis `φ(a) = e^{−a²}`, `φ'(a) = −2aφ(a)` (seed 002).
     Rbf,
+}
+
+/// `max(0, a)` on the bits: a negative sign (−0.0 included) gives `+0.0`, anything else is
+/// kept. Equal to `if a > 0.0 { a } else { 0.0 }` for every non-NaN `a` (a NaN propagates), and
+/// four integer instructions on a Cortex-M instead of an FPU compare and a flag transfer.
+#[inline(always)]
+fn relu(a: f32) -> f32 {
+    let bits = a.to_bits();
+    let negative = ((bits as i32) >> 31) as u32; // all ones if the sign bit is set
+    f32::from_bits(bits & !negative)
 }
 
 impl Activation {
@@ -43,13 +53,7 @@ impl Activation {
             Activation::Identity => a,
             Activation::Sigmoid => math::sigmoid(a),
             Activation::Tanh => math::tanh(a),
-            Activation::Relu => {
-                if a > 0.0 {
-                    a
-                } else {
-                    0.0
-                }
-            }
+            Activation::Relu => relu(a),
             Activation::LeakyRelu(s) => {
                 if a > 0.0 {
                     a
@@ -102,8 +106,24 @@ impl Activation {
     /// `z[i] = h(a[i])` for every `i`.
     pub fn forward(self, a: &[f32], z: &mut [f32]) -> Result<()> {
         check_len("activation output", a.len(), z.len())?;
-        for (zi, &ai) in z.iter_mut().zip(a) {
-            *zi = self.apply(ai);
+        // One loop per kind, so the cheap ones (identity, ReLU) run without a dispatch per
+        // element; same values as `apply`.
+        match self {
+            Activation::Identity => {
+                for (zi, &ai) in z.iter_mut().zip(a) {
+                    *zi = ai;
+                }
+            }
+            Activation::Relu => {
+                for (zi, &ai) in z.iter_mut().zip(a) {
+                    *zi = relu(ai);
+                }
+            }
+            _ => {
+                for (zi, &ai) in z.iter_mut().zip(a) {
+                    *zi = self.apply(ai);
+                }
+            }
         }
         Ok(())
     }
@@ -224,6 +244,28 @@ mod tests {
                 assert!(act.derivative(a, z).is_finite(), "{act:?}'({a})");
             }
         }
+    }
+
+    #[test]
+    fn relu_on_bits_is_max_zero() {
+        for a in [
+            -3.5f32,
+            -1e-30,
+            -0.0,
+            0.0,
+            1e-30,
+            2.25,
+            f32::MAX,
+            f32::MIN,
+            f32::INFINITY,
+        ] {
+            let want = if a > 0.0 { a } else { 0.0 };
+            assert_eq!(Activation::Relu.apply(a).to_bits(), want.to_bits(), "{a}");
+            let mut z = [1.0];
+            Activation::Relu.forward(&[a], &mut z).unwrap();
+            assert_eq!(z[0].to_bits(), want.to_bits());
+        }
+        assert_eq!(Activation::Relu.apply(f32::NEG_INFINITY), 0.0);
     }
 
     #[test]

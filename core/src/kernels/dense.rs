@@ -24,9 +24,40 @@ pub fn forward(
     y: &mut [f32],
 ) -> Result<()> {
     check_shapes(n_in, n_out, w.len(), b.len(), x.len(), y.len())?;
-    for (o, yo) in y.iter_mut().enumerate() {
-        let row = &w[o * n_in..(o + 1) * n_in];
-        let mut acc = b[o];
+    if n_in == 0 {
+        y.copy_from_slice(b);
+        return Ok(());
+    }
+    if let [x0] = x {
+        // One input (a scalar feature): `y[o] = b[o] + w[o] x0`, a straight loop.
+        for ((yo, &wo), &bo) in y.iter_mut().zip(w).zip(b) {
+            *yo = bo + wo * x0;
+        }
+        return Ok(());
+    }
+    // Four rows at a time, so each `x[i]` is loaded once for four outputs.
+    let mut w4 = w.chunks_exact(4 * n_in);
+    let mut y4 = y.chunks_exact_mut(4);
+    let mut b4 = b.chunks_exact(4);
+    for ((wb, yb), bb) in (&mut w4).zip(&mut y4).zip(&mut b4) {
+        let (r0, rest) = wb.split_at(n_in);
+        let (r1, rest) = rest.split_at(n_in);
+        let (r2, r3) = rest.split_at(n_in);
+        let (mut a0, mut a1, mut a2, mut a3) = (bb[0], bb[1], bb[2], bb[3]);
+        for ((((&xi, &w0), &w1), &w2), &w3) in x.iter().zip(r0).zip(r1).zip(r2).zip(r3) {
+            a0 += w0 * xi;
+            a1 += w1 * xi;
+            a2 += w2 * xi;
+            a3 += w3 * xi;
+        }
+        if let [y0, y1, y2, y3] = yb {
+            (*y0, *y1, *y2, *y3) = (a0, a1, a2, a3);
+        }
+    }
+    // The last `n_out % 4` rows, one at a time.
+    let rows = w4.remainder().chunks_exact(n_in);
+    for ((row, yo), &bo) in rows.zip(y4.into_remainder()).zip(b4.remainder()) {
+        let mut acc = bo;
         for (wi, xi) in row.iter().zip(x) {
             acc += wi * xi;
         }
@@ -87,6 +118,40 @@ mod tests {
         let mut y = [0.0; 2];
         forward(3, 2, &w, &[0.5, -1.0], &[1.0, 0.0, -1.0], &mut y).unwrap();
         assert_eq!(y, [-1.5, -3.0]);
+    }
+
+    /// The blocked paths (one input; four rows at a time; the leftover rows) give exactly the
+    /// one-row, in-order sums.
+    #[test]
+    fn blocked_paths_match_the_naive_loop_bit_for_bit() {
+        let mut rng = Rng::new(3);
+        for (n_in, n_out) in [
+            (1, 16),
+            (1, 3),
+            (16, 16),
+            (16, 1),
+            (5, 7),
+            (3, 4),
+            (0, 2),
+            (9, 0),
+        ] {
+            let mut w = [0.0f32; 256];
+            let mut b = [0.0f32; 16];
+            let mut x = [0.0f32; 16];
+            rng.fill_normal(&mut w, 0.0, 1.0);
+            rng.fill_normal(&mut b, 0.0, 1.0);
+            rng.fill_normal(&mut x, 0.0, 1.0);
+            let (w, b, x) = (&w[..n_in * n_out], &b[..n_out], &x[..n_in]);
+            let mut y = [0.0f32; 16];
+            forward(n_in, n_out, w, b, x, &mut y[..n_out]).unwrap();
+            for o in 0..n_out {
+                let mut acc = b[o];
+                for i in 0..n_in {
+                    acc += w[o * n_in + i] * x[i];
+                }
+                assert_eq!(y[o].to_bits(), acc.to_bits(), "{n_in}x{n_out} row {o}");
+            }
+        }
     }
 
     #[test]

@@ -321,6 +321,23 @@ impl<const L: usize, const P: usize, const U: usize> Mlp<L, P, U> {
         })
     }
 
+    /// A network from its layers (they must chain and fill exactly `P` parameters and `U`
+    /// units) and its loss. Parameters start at zero.
+    pub fn from_layers(layers: [Layer; L], loss: Loss) -> Result<Self> {
+        let (p, u) = check_layers(&layers)?;
+        check_len("mlp parameter capacity P", p, P)?;
+        check_len("mlp unit capacity U", u, U)?;
+        Ok(Mlp {
+            layers,
+            loss,
+            params: [0.0; P],
+            grads: [0.0; P],
+            pre: [0.0; U],
+            post: [0.0; U],
+            delta: [0.0; U],
+        })
+    }
+
     /// A network with the given parameters (in the documented order); they must be finite.
     pub fn with_params(
         sizes: &[usize],

@@ -1,0 +1,53 @@
+//! Fuzzes the blob parser and the MLP loaders: any input must give `Ok` or a `FormatError`,
+//! never a panic, and whatever parses must run.
+#![no_main]
+
+use embedml::format::{self, BlobView, MlpRef};
+use embedml::{mlp_type, Parameters};
+use libfuzzer_sys::fuzz_target;
+
+type Tiny = mlp_type!(1, 2, 1);
+type Sine = mlp_type!(1, 16, 16, 1);
+
+fuzz_target!(|data: &[u8]| {
+    check(data);
+    // Random bytes almost never carry a valid CRC: also try the input with its CRC fixed, so
+    // the checks after the checksum (values, kind-specific shapes) get fuzzed too.
+    if let Some(crc) = format::checksum(data) {
+        let mut fixed = data.to_vec();
+        fixed[28..32].copy_from_slice(&crc.to_le_bytes());
+        check(&fixed);
+    }
+});
+
+fn check(data: &[u8]) {
+    if let Ok(view) = BlobView::parse(data) {
+        let _ = view.kind();
+        let _ = view.shape_words().count();
+        let _ = view.params().map(|p| p as f64).sum::<f64>();
+        for s in [view.input_scaling(), view.output_scaling()]
+            .into_iter()
+            .flatten()
+        {
+            let mut x = [1.0f32; 4];
+            s.standardize(&mut x);
+            s.unstandardize(&mut x);
+        }
+    }
+    if let Ok(mut net) = Tiny::from_blob(data) {
+        assert!(net.params().iter().all(|p| p.is_finite()));
+        let _ = net.forward(&[0.5]);
+    }
+    if let Ok(mut net) = Sine::from_blob(data) {
+        let _ = net.forward(&[0.5]);
+    }
+    // The in-place model needs 4-byte alignment: copy into a buffer of words.
+    let mut words = vec![0u32; data.len().div_ceil(4)];
+    bytemuck::cast_slice_mut::<u32, u8>(&mut words)[..data.len()].copy_from_slice(data);
+    let bytes = &bytemuck::cast_slice::<u32, u8>(&words)[..data.len()];
+    if let Ok(mut net) = MlpRef::<3, 33>::from_blob(bytes) {
+        let mut x = [0.25f32];
+        let mut y = [0.0f32];
+        let _ = net.predict(&mut x, &mut y);
+    }
+}

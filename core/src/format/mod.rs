@@ -1,0 +1,183 @@
+//! Device weight format v1: one self-describing, checksummed blob per trained model.
+//!
+//! The host writes a blob (`embedml export`, or [`Mlp::to_blob`](crate::models::mlp::Mlp::to_blob));
+//! the device embeds it in flash ([`include_blob!`](crate::include_blob)) and either loads it into
+//! a typed model ([`Mlp::from_blob`](crate::models::mlp::Mlp::from_blob), a RAM copy that can keep
+//! training) or runs it **in place** from flash ([`MlpRef`], inference only, no copy of the
+//! parameters). Parsing never panics: every malformed input gives a [`FormatError`].
+//!
+//! ## Byte layout (all integers and floats little-endian)
+//!
+//! | offset | size | field | meaning |
+//! |---|---|---|---|
+//! | 0 | 4 | `magic` | the bytes `b"EMLB"` ([`MAGIC`]) |
+//! | 4 | 2 | `version` | `u16`, format version, `1` ([`VERSION`]) |
+//! | 6 | 2 | `kind` | `u16`, model kind id ([`ModelKind`]) |
+//! | 8 | 4 | `header_len` | `u32`, bytes before the parameters: `32 + 4·n_shape + 8·n_in_norm + 8·n_out_norm` |
+//! | 12 | 4 | `n_shape` | `u32`, number of kind-specific shape words |
+//! | 16 | 4 | `n_in_norm` | `u32`, input columns with standardisation constants (0 = none) |
+//! | 20 | 4 | `n_out_norm` | `u32`, output columns with standardisation constants (0 = none) |
+//! | 24 | 4 | `param_count` | `u32`, number of `f32` parameters |
+//! | 28 | 4 | `crc32` | `u32`, CRC-32/ISO-HDLC of every byte of the blob **except these four** (bytes `0..28` then `32..end`) |
+//! | 32 | 4·`n_shape` | shape words | `u32` each, meaning fixed by `kind` (below); an `f32` is stored as its bits |
+//! | … | 4·`n_in_norm` | input mean | `f32` per input column |
+//! | … | 4·`n_in_norm` | input std | `f32` per input column, finite and `> 0` |
+//! | … | 4·`n_out_norm` | output mean | `f32` per output column |
+//! | … | 4·`n_out_norm` | output std | `f32` per output column, finite and `> 0` |
+//! | `header_len` | 4·`param_count` | parameters | `f32` each, finite, in the model's documented parameter order |
+//!
+//! The blob is exactly `header_len + 4·param_count` bytes: shorter is [`FormatError::Truncated`],
+//! longer is [`FormatError::TrailingBytes`]. Every field is 4 bytes wide from offset 8 on, so when
+//! the blob starts at a 4-byte aligned address (see [`Aligned`]) the parameters are 4-byte
+//! aligned too and can be used in place as `&[f32]` ([`BlobView::params_f32`]).
+//!
+//! In place, the parameters are borrowed through `bytemuck::try_cast_slice`, a checked safe cast
+//! (this crate has no `unsafe`), so [`MlpRef`] runs the same [`mlp::forward`](crate::models::mlp::forward)
+//! as the RAM model: on a Cortex-M4F both execute the same 1617 instructions for the
+//! 1 → 16 → 16 → 1 sine MLP, and in-place inference needs 356 bytes of RAM instead of the
+//! ≈ 3 KB of a trainable `Mlp` (parameters, gradients, activations). A blob that is not 4-byte
+//! aligned is still read by every other function (all use `from_le_bytes`); only `MlpRef`
+//! refuses it, with [`FormatError::Misaligned`].
+//!
+//! The host's standardisation is `x' = (x − mean) / std` for inputs and, for outputs, the model
+//! was trained on `(y − mean) / std`, so predictions map back with `y = y' · std + mean`.
+//!
+//! Adding a model kind adds its shape words and parameter order here, without a new version.
+//!
+//! ## Model kinds and their shape words
+//!
+//! | id | kind | shape words |
+//! |---|---|---|
+//! | 1 | [`ModelKind::Mlp`] | `L` (layers), loss id ([`Loss::id`](crate::kernels::loss::Loss::id)), the `L + 1` widths (input first), then per layer: activation id ([`Activation::id`](crate::Activation::id)), LeakyReLU slope as `f32` bits (0 for other activations). `3L + 3` words. Parameters: per layer `W` (row-major `n_out × n_in`) then `b`. |
+//! | 2 | [`ModelKind::Mdn`] | reserved: MDN (layout added with the MDN model) |
+//! | 3 | [`ModelKind::NaiveBayesCategorical`] | reserved |
+//! | 4 | [`ModelKind::NaiveBayesBernoulli`] | reserved |
+//! | 5 | [`ModelKind::NaiveBayesMultinomial`] | reserved |
+//! | 6 | [`ModelKind::NaiveBayesGaussian`] | reserved |
+//! | 7 | [`ModelKind::QTable`] | reserved: tabular Q-learning |
+//!
+//! Id 0 and ids above 7 are unassigned; [`BlobView::parse`] accepts any id (so tools can show the
+//! header), the typed loaders reject the wrong one with [`FormatError::WrongKind`].
+//!
+//! ## Example: 1 → 2 → 1 MLP, tanh then identity, MSE, no standardisation
+//! Header: `45 4D 4C 42` (magic), `01 00` (version), `01 00` (MLP), `44 00 00 00` (header
+//! length 68 = 32 + 4·9), `09 00 00 00` (9 shape words), `00 00 00 00`, `00 00 00 00` (no
+//! standardisation), `07 00 00 00` (7 parameters), the CRC (`37 0B 5D B9` for the parameters
+//! below), then the shape words `2, 0, 1, 2, 1, 2, 0, 0, 0` (2 layers, MSE, widths 1 2 1, tanh
+//! (id 2) slope 0, identity (id 0) slope 0) and the 7 `f32` parameters `W0 (2×1) = [0.5, −1]`,
+//! `b0 = [0.25, 0]`, `W1 (1×2) = [2, 1.5]`, `b1 = [−0.5]`: 96 bytes in all (pinned by
+//! `core/tests/format.rs`).
+
+mod aligned;
+mod error;
+mod mlp;
+mod view;
+mod write;
+
+pub use aligned::Aligned;
+pub use error::FormatError;
+pub use mlp::{MlpRef, MLP_SHAPE_WORDS_PER_LAYER};
+pub use view::{BlobView, ScalingView};
+pub use write::{blob_len, write_blob, write_blob_fn, Scaling};
+
+/// The four bytes every blob starts with.
+pub const MAGIC: [u8; 4] = *b"EMLB";
+/// The format version this crate reads and writes.
+pub const VERSION: u16 = 1;
+/// Length of the fixed part of the header (magic to CRC).
+pub const FIXED_HEADER_LEN: usize = 32;
+/// Offset of the CRC-32 field.
+pub const CRC_OFFSET: usize = 28;
+
+/// The CRC used by the format: CRC-32/ISO-HDLC (the zlib / PNG CRC), bitwise (no 1 KB table in
+/// flash; a blob is checked once, at load).
+pub(crate) const CRC32: crc::Crc<u32, crc::NoTable> =
+    crc::Crc::<u32, crc::NoTable>::new(&crc::CRC_32_ISO_HDLC);
+
+/// The CRC-32 a blob's header should hold: over every byte except the CRC field, or `None` when
+/// `bytes` is shorter than the fixed header. (For tools that patch or inspect blobs.)
+pub fn checksum(bytes: &[u8]) -> Option<u32> {
+    (bytes.len() >= FIXED_HEADER_LEN).then(|| blob_crc(bytes))
+}
+
+/// CRC-32 of a blob, skipping the CRC field itself. `bytes` must be at least
+/// [`FIXED_HEADER_LEN`] long.
+pub(crate) fn blob_crc(bytes: &[u8]) -> u32 {
+    let mut d = CRC32.digest();
+    d.update(&bytes[..CRC_OFFSET]);
+    d.update(&bytes[FIXED_HEADER_LEN..]);
+    d.finalize()
+}
+
+/// Model kinds and their ids in the `kind` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ModelKind {
+    /// Multilayer perceptron ([`Mlp`](crate::models::mlp::Mlp)), id 1.
+    Mlp,
+    /// Mixture density network, id 2 (reserved).
+    Mdn,
+    /// Categorical naive Bayes, id 3 (reserved).
+    NaiveBayesCategorical,
+    /// Bernoulli naive Bayes, id 4 (reserved).
+    NaiveBayesBernoulli,
+    /// Multinomial naive Bayes, id 5 (reserved).
+    NaiveBayesMultinomial,
+    /// Gaussian naive Bayes, id 6 (reserved).
+    NaiveBayesGaussian,
+    /// Tabular Q-learning Q-table, id 7 (reserved).
+    QTable,
+}
+
+impl ModelKind {
+    /// Every kind, in id order.
+    pub const ALL: [ModelKind; 7] = [
+        ModelKind::Mlp,
+        ModelKind::Mdn,
+        ModelKind::NaiveBayesCategorical,
+        ModelKind::NaiveBayesBernoulli,
+        ModelKind::NaiveBayesMultinomial,
+        ModelKind::NaiveBayesGaussian,
+        ModelKind::QTable,
+    ];
+
+    /// The id stored in the `kind` field.
+    pub const fn id(self) -> u16 {
+        match self {
+            ModelKind::Mlp => 1,
+            ModelKind::Mdn => 2,
+            ModelKind::NaiveBayesCategorical => 3,
+            ModelKind::NaiveBayesBernoulli => 4,
+            ModelKind::NaiveBayesMultinomial => 5,
+            ModelKind::NaiveBayesGaussian => 6,
+            ModelKind::QTable => 7,
+        }
+    }
+
+    /// The kind with this id, if assigned.
+    pub const fn from_id(id: u16) -> Option<ModelKind> {
+        match id {
+            1 => Some(ModelKind::Mlp),
+            2 => Some(ModelKind::Mdn),
+            3 => Some(ModelKind::NaiveBayesCategorical),
+            4 => Some(ModelKind::NaiveBayesBernoulli),
+            5 => Some(ModelKind::NaiveBayesMultinomial),
+            6 => Some(ModelKind::NaiveBayesGaussian),
+            7 => Some(ModelKind::QTable),
+            _ => None,
+        }
+    }
+
+    /// A lowercase name (`"mlp"`, `"mdn"`, `"nb_categorical"`, …) for tools.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ModelKind::Mlp => "mlp",
+            ModelKind::Mdn => "mdn",
+            ModelKind::NaiveBayesCategorical => "nb_categorical",
+            ModelKind::NaiveBayesBernoulli => "nb_bernoulli",
+            ModelKind::NaiveBayesMultinomial => "nb_multinomial",
+            ModelKind::NaiveBayesGaussian => "nb_gaussian",
+            ModelKind::QTable => "qtable",
+        }
+    }
+}

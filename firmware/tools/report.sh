@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Size and speed report of the firmware, per board and per binary:
+#   - flash (.vector_table + .text + .rodata + .data) and static RAM (.data + .bss + .uninit),
+#     section by section, from llvm-size (llvm-tools) or arm-none-eabi-size;
+#   - instructions executed per region of `bench` under QEMU, on the Cortex-M4F (mps2-an386)
+#     and the Cortex-M3 (lm3s6965, soft float).
+# Run from anywhere: firmware/tools/report.sh   (needs tools/install-embedded.sh done)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+here=$PWD
+
+sysroot=$(rustc --print sysroot)
+host=$(rustc -vV | sed -n 's/^host: //p')
+SIZE="$sysroot/lib/rustlib/$host/bin/llvm-size"
+if [ ! -x "$SIZE" ]; then
+  SIZE=$(command -v arm-none-eabi-size || true)
+fi
+[ -n "$SIZE" ] || { echo "report.sh: no llvm-size (rustup component add llvm-tools) or arm-none-eabi-size" >&2; exit 127; }
+
+# board  target  features
+boards=(
+  "mps2-an386 thumbv7em-none-eabihf qemu,mps2-an386"
+  "lm3s6965 thumbv7m-none-eabi qemu,lm3s6965"
+  "nrf52840 thumbv7em-none-eabihf rtt,nrf52840"
+)
+bins=$(ls src/bin | sed 's/\.rs$//')
+
+sizes() { # elf -> "flash ram text rodata data bss"
+  "$SIZE" -A "$1" | awk '
+    $1 == ".vector_table" { vt = $2 } $1 == ".text" { t = $2 } $1 == ".rodata" { r = $2 }
+    $1 == ".data" { d = $2 } $1 == ".bss" { b = $2 } $1 == ".uninit" { u = $2 }
+    END { printf "%d %d %d %d %d %d %d\n", vt + t + r + d, d + b + u, vt, t, r, d, b + u }'
+}
+
+for entry in "${boards[@]}"; do
+  read -r board target features <<<"$entry"
+  # nrf52840 builds into its own target dir, so it never replaces the QEMU binaries.
+  dir=target
+  [ "$board" = nrf52840 ] && dir=target/nrf52840
+  cargo build --release --quiet --target "$target" --no-default-features --features "$features" \
+    --target-dir "$dir"
+  echo "== $board ($target, features $features)"
+  printf '  %-16s %8s %8s   %8s %8s %8s %8s %8s\n' binary flash ram .vectors .text .rodata .data .bss
+  for b in $bins; do
+    read -r flash ram vt t r d bss < <(sizes "$dir/$target/release/$b")
+    printf '  %-16s %8d %8d   %8d %8d %8d %8d %8d\n' "$b" "$flash" "$ram" "$vt" "$t" "$r" "$d" "$bss"
+  done
+done
+echo "  (flash = .vector_table + .text + .rodata + .data; ram = static .data + .bss, stack excluded)"
+echo "  model blob: firmware/models/sine.bin = $(wc -c <models/sine.bin) bytes (1 -> 16 -> 16 -> 1, 321 f32)"
+
+for entry in "${boards[@]:0:2}"; do
+  read -r board target _ <<<"$entry"
+  echo "== instructions executed by bench on $board (QEMU -singlestep)"
+  "$here/tools/count-instructions.sh" "target/$target/release/bench" |
+    paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn | head -n 7) - |
+    sed 's/^/  /' | awk 'NF > 1'
+done

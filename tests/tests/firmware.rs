@@ -1,0 +1,207 @@
+//! The firmware under QEMU: builds `firmware/` (release, its own workspace and target
+//! directory `firmware/target`) for the MPS2-AN386 (Cortex-M4F) and the LM3S6965 (Cortex-M3,
+//! soft float), runs each binary through `firmware/tools/qemu-run.sh` (QEMU + semihosting,
+//! defmt decoded by `defmt-print`) and checks exit codes and log lines.
+//!
+//! Needs `qemu-system-arm` and `defmt-print`: `tools/install-embedded.sh` installs them (the
+//! README's test command runs it). Without them the tests fail, unless `EMBEDML_SKIP_QEMU=1`,
+//! which turns them into a printed skip.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+fn firmware_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../firmware")
+        .canonicalize()
+        .expect("firmware/ next to tests/")
+}
+
+fn on_path(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// `false` (after printing why) when the tests should be skipped; panics when the tools are
+/// missing and skipping was not asked for.
+fn tools_ready() -> bool {
+    let missing: Vec<&str> = ["qemu-system-arm", "defmt-print"]
+        .into_iter()
+        .filter(|t| !on_path(t))
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var_os("EMBEDML_SKIP_QEMU").is_some_and(|v| v != "0") {
+        eprintln!(
+            "SKIPPED: firmware tests need {} (EMBEDML_SKIP_QEMU is set)",
+            missing.join(" and ")
+        );
+        return false;
+    }
+    panic!(
+        "the firmware tests need {} on PATH: run the README's test command, which runs \
+         tools/install-embedded.sh (or set EMBEDML_SKIP_QEMU=1 to skip them)",
+        missing.join(" and ")
+    );
+}
+
+/// A board: its Rust target and cargo features.
+struct Board {
+    target: &'static str,
+    features: &'static str,
+}
+
+const MPS2_AN386: Board = Board {
+    target: "thumbv7em-none-eabihf",
+    features: "qemu,mps2-an386",
+};
+const LM3S6965: Board = Board {
+    target: "thumbv7m-none-eabi",
+    features: "qemu,lm3s6965",
+};
+
+/// Builds every binary for `board` once per test process (cargo's own lock serialises the
+/// two boards); returns the release directory.
+fn build(board: &Board) -> PathBuf {
+    static BUILT: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
+    let dir = firmware_dir();
+    let built = BUILT.get_or_init(|| Mutex::new(Vec::new()));
+    let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
+    if !built.contains(&board.target) {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(&dir)
+            .args(["build", "--release", "--bins", "-j", "2", "--target"])
+            .arg(board.target)
+            .args(["--no-default-features", "--features", board.features])
+            .arg("--target-dir")
+            .arg(dir.join("target"));
+        // The outer `cargo test` must not leak its flags into the thumb build (RUSTFLAGS would
+        // replace firmware/.cargo/config.toml's linker scripts).
+        for var in [
+            "RUSTFLAGS",
+            "CARGO_ENCODED_RUSTFLAGS",
+            "CARGO_BUILD_RUSTFLAGS",
+            "CARGO_BUILD_TARGET",
+            "CARGO_TARGET_DIR",
+            "CARGO_BUILD_TARGET_DIR",
+        ] {
+            cmd.env_remove(var);
+        }
+        let out = cmd.output().expect("run cargo build in firmware/");
+        assert!(
+            out.status.success(),
+            "firmware build for {} failed:\n{}",
+            board.target,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        built.push(board.target);
+    }
+    dir.join("target").join(board.target).join("release")
+}
+
+/// Runs `bin` under QEMU; returns (exit code, decoded log + stderr).
+fn run(release: &Path, bin: &str) -> (i32, String) {
+    let dir = firmware_dir();
+    let out = Command::new(dir.join("tools/qemu-run.sh"))
+        .arg(release.join(bin))
+        .env("EMBEDML_QEMU_TIMEOUT", "60")
+        .output()
+        .expect("run tools/qemu-run.sh");
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), log)
+}
+
+fn expect(board: &Board, bin: &str, code: i32, lines: &[&str]) {
+    if !tools_ready() {
+        return;
+    }
+    let release = build(board);
+    let (status, log) = run(&release, bin);
+    assert_eq!(
+        status, code,
+        "{bin} on {} exited {status}, expected {code}; log:\n{log}",
+        board.target
+    );
+    for line in lines {
+        assert!(
+            log.contains(line),
+            "{bin} on {}: no {line:?} in the log:\n{log}",
+            board.target
+        );
+    }
+}
+
+#[test]
+fn mlp_blob_matches_the_host_on_cortex_m4f() {
+    expect(
+        &MPS2_AN386,
+        "mlp_blob",
+        0,
+        &[
+            "mlp_blob on mps2-an386 (cortex-m4f)",
+            "sine.bin: 1380 bytes, 321 parameters used in place",
+            "sine: 20 outputs match",
+            "corrupted blob rejected: checksum mismatch, truncation",
+            "PASS",
+        ],
+    );
+}
+
+#[test]
+fn mlp_blob_matches_the_host_on_cortex_m3_soft_float() {
+    expect(
+        &LM3S6965,
+        "mlp_blob",
+        0,
+        &[
+            "mlp_blob on lm3s6965 (cortex-m3)",
+            "sine: 20 outputs match",
+            "PASS",
+        ],
+    );
+}
+
+#[test]
+fn bench_agrees_across_executors_on_cortex_m4f() {
+    expect(
+        &MPS2_AN386,
+        "bench",
+        0,
+        &["region 1: mlp_flash", "y(0.3): flash ", "PASS"],
+    );
+}
+
+#[test]
+fn bench_agrees_across_executors_on_cortex_m3() {
+    expect(&LM3S6965, "bench", 0, &["y(0.3): flash ", "PASS"]);
+}
+
+#[test]
+fn a_panic_logs_its_location_and_exits_101() {
+    expect(
+        &MPS2_AN386,
+        "selftest_panic",
+        101,
+        &["panicked at src/bin/selftest_panic.rs:"],
+    );
+}
+
+#[test]
+fn a_hardfault_logs_the_pc_and_exits_101() {
+    expect(
+        &MPS2_AN386,
+        "selftest_fault",
+        101,
+        &["HardFault at pc = 0x"],
+    );
+}
