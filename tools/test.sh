@@ -25,8 +25,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (workspace)"
 cargo test --workspace
 
-step "core with the micromath approximations: accuracy"
-cargo test -p embedml --features micromath --lib math::
+step "core unit tests with the micromath approximations"
+cargo test -p embedml --features micromath --lib
 
 step "core docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc -p embedml --no-deps --features std
