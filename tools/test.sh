@@ -27,6 +27,7 @@ cargo test --workspace
 
 step "core unit tests with the micromath approximations"
 cargo test -p embedml --features micromath --lib
+cargo clippy -p embedml --all-targets --features micromath,defmt -- -D warnings
 
 step "core docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc -p embedml --no-deps --features std

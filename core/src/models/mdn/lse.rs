@@ -21,13 +21,12 @@ pub fn log_sum_exp_by<F: FnMut(usize) -> f32>(n: usize, mut f: F) -> f32 {
     buf[0]
 }
 
-#[cfg(test)]
+// Pins libm-exact values; with `micromath` the approximations are pinned by
+// `math::tests::micromath_accuracy` instead.
+#[cfg(all(test, not(feature = "micromath")))]
 mod tests {
     use super::*;
 
-    // Pins libm-exact values; with `micromath` the approximations are pinned by
-    // `math::tests::micromath_accuracy` instead.
-    #[cfg(not(feature = "micromath"))]
     #[test]
     fn matches_the_slice_version_across_chunks() {
         let xs: [f32; 40] =
