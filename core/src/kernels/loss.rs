@@ -163,7 +163,6 @@ pub fn softmax_cross_entropy_index(a: &[f32], class: usize, grad: &mut [f32]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gradcheck;
 
     #[cfg(not(feature = "micromath"))]
     fn check_loss(loss: Loss, a: &[f32; 3], t: &[f32; 3]) {
@@ -171,7 +170,7 @@ mod tests {
         let mut g = [0.0f32; 3];
         loss.value_and_grad(&a, t, &mut g).unwrap();
         let mut scratch = [0.0f32; 3];
-        let r = gradcheck::check(&mut a, &g, 1e-2, |a| {
+        let r = crate::gradcheck::check(&mut a, &g, 1e-2, |a| {
             loss.value_and_grad(a, t, &mut scratch).unwrap()
         });
         assert!(r.max_rel_error < 1e-3, "{loss:?}: {r:?}");
