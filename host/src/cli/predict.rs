@@ -23,10 +23,14 @@ pub struct Args {
     pub model: PathBuf,
     /// Data with the model's input columns (CSV with a header row; other columns ignored);
     /// required for data-driven models, not taken by Q-learning models (which print their
-    /// Q-table and greedy policy).
+    /// Q-table and greedy policy). Naive Bayes (categorical, Bernoulli): an empty cell is a
+    /// feature not observed, left out of the product; a category the model never saw is an
+    /// error.
     #[arg(long, value_name = "FILE.csv")]
     pub data: Option<PathBuf>,
-    /// Print one JSON object `{"n":…,"columns":[…],"predictions":[…]}` on stdout.
+    /// Print one JSON object `{"n":…,"columns":[…],"predictions":[…]}` on stdout (naive
+    /// Bayes: `{"n":…,"classes":[…],"predictions":[{"class":…,"proba":{class: p,…}},…]}`;
+    /// Q-learning: `{"env":…,"q":[[…],…],"policy":[…]}`).
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
     /// Print CSV on stdout: `class,<class names…>` (classifiers) or the target columns.

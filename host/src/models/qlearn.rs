@@ -336,15 +336,19 @@ impl QModel {
         self.env.dims()
     }
 
-    /// Trains a fresh table on `env` with `cfg`; `on_episode(t, return)` sees every episode.
-    pub fn train(env: EnvId, cfg: QLearnConfig, mut on_episode: impl FnMut(u32, f32)) -> Result<Self> {
+    /// Trains a fresh table on `env` with `cfg`; `on_episode(t, stats)` sees every episode.
+    pub fn train(
+        env: EnvId,
+        cfg: QLearnConfig,
+        mut on_episode: impl FnMut(u32, &qlearn::EpisodeStats),
+    ) -> Result<Self> {
         let (s, a) = env.dims();
         let mut q = vec![0.0f32; s * a];
         let mut returns = Vec::with_capacity(cfg.episodes as usize);
         let mut e = AnyEnv::new(env);
         qlearn::train(&mut e, &mut q, a, &cfg, |t, st| {
             returns.push(st.ret);
-            on_episode(t, st.ret);
+            on_episode(t, st);
         })?;
         Ok(QModel {
             env,
@@ -643,8 +647,8 @@ pub fn load(file: &ModelFile) -> Result<Box<dyn HostModel>> {
 pub fn train_with_progress(env: EnvId, cfg: QLearnConfig) -> Result<QModel> {
     let bar = progress::episodes(cfg.episodes as u64);
     let mut recent = 0.0f64;
-    let model = QModel::train(env, cfg, |t, ret| {
-        recent += ret as f64;
+    let model = QModel::train(env, cfg, |t, st| {
+        recent += st.ret as f64;
         if (t + 1) % 100 == 0 || t + 1 == cfg.episodes {
             bar.set_position(t as u64 + 1);
             let n = ((t % 100) + 1) as f64;
