@@ -327,27 +327,31 @@ impl NbModel {
         let ycol = table.column(&self.y_col)?;
         let ys = table.class_indices(ycol, &self.classes)?;
         let rows = self.encode(table, false)?;
+        let n_values = self.n_values();
         for (r, (row, &y)) in rows.iter().zip(&ys).enumerate() {
-            self.update(row, y)
+            self.update(row, y, &n_values)
                 .map_err(|e| data_err!("{}: {e}", table.location(r)))?;
         }
         Ok(())
     }
 
-    fn update(&mut self, row: &Row, y: usize) -> embedml::Result<()> {
+    /// `V_i` per feature (categorical; empty for the other variants).
+    fn n_values(&self) -> Vec<usize> {
+        match &self.stats {
+            NbStats::Categorical { vocab, .. } => vocab.iter().map(Vec::len).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn update(&mut self, row: &Row, y: usize, n_values: &[usize]) -> embedml::Result<()> {
         let f = self.x_cols.len();
         match (&mut self.stats, row) {
             (
                 NbStats::Categorical {
-                    vocab,
-                    counts,
-                    v_stride,
+                    counts, v_stride, ..
                 },
                 Row::Categorical(x, _),
-            ) => {
-                let n_values: Vec<usize> = vocab.iter().map(Vec::len).collect();
-                categorical::update(&mut self.class_count, counts, &n_values, *v_stride, x, y)
-            }
+            ) => categorical::update(&mut self.class_count, counts, n_values, *v_stride, x, y),
             (NbStats::Bernoulli { counts }, Row::Bernoulli(x, _)) => {
                 bernoulli::update(&mut self.class_count, counts, x, y)
             }
@@ -381,23 +385,20 @@ impl NbModel {
     }
 
     /// Joint log-likelihoods `ln P(y) + Σ ln P(x_i | y)` of one encoded row.
-    fn jll(&self, row: &Row) -> embedml::Result<Vec<f64>> {
+    fn jll(&self, row: &Row, n_values: &[usize]) -> embedml::Result<Vec<f64>> {
         let mut out = vec![0.0f64; self.classes.len()];
         let prior = Prior::Learned;
         match (&self.stats, row) {
             (
                 NbStats::Categorical {
-                    vocab,
-                    counts,
-                    v_stride,
+                    counts, v_stride, ..
                 },
                 Row::Categorical(x, mask),
             ) => {
-                let n_values: Vec<usize> = vocab.iter().map(Vec::len).collect();
                 let s = categorical::Stats {
                     class_count: &self.class_count,
                     counts,
-                    n_values: &n_values,
+                    n_values,
                     v_stride: *v_stride,
                     alpha: self.alpha,
                     prior,
@@ -455,11 +456,12 @@ impl NbModel {
     /// `(class, P(y | x) per class)` for every row of `table`.
     pub fn predict_rows(&self, table: &Table) -> Result<Vec<(usize, Vec<f32>)>> {
         let rows = self.encode(table, true)?;
+        let n_values = self.n_values();
         rows.iter()
             .enumerate()
             .map(|(r, row)| {
                 let at = |e: embedml::Error| data_err!("{}: {e}", table.location(r));
-                let jll = self.jll(row).map_err(at)?;
+                let jll = self.jll(row, &n_values).map_err(at)?;
                 let mut proba = vec![0.0f32; jll.len()];
                 common::normalize(&jll, &mut proba).map_err(at)?;
                 let class = common::argmax(&jll).map_err(at)?;
