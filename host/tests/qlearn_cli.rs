@@ -113,6 +113,12 @@ fn cliffwalking_greedy_return_is_minus_13() {
     // From the start (state 36, bottom left) the optimal first move is up (action 0).
     assert_eq!(p["policy"][36], 0);
     assert_eq!(p["q"].as_array().unwrap().len(), 48);
+    // The text form: the grid of arrows, cliff `C`, goal `G`; up from the start.
+    let text = String::from_utf8(common::run(&["predict", "--model", model.s()]).stdout).unwrap();
+    assert!(
+        text.trim_end().ends_with("↑ C C C C C C C C C C G"),
+        "{text}"
+    );
 }
 
 #[test]

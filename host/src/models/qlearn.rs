@@ -21,6 +21,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use embedml::envs::cliff_walking as cw;
 use embedml::envs::{AnyEnv, EnvId};
 use embedml::models::qlearn::{self, QLearnConfig, Schedule};
 use embedml::Rng;
@@ -400,7 +401,7 @@ impl QModel {
         let (cols, arrows): (usize, [char; 4]) = match &env {
             AnyEnv::FrozenLake4x4(_) => (4, ['←', '↓', '→', '↑']),
             AnyEnv::FrozenLake8x8(_) => (8, ['←', '↓', '→', '↑']),
-            AnyEnv::CliffWalking(_) => (12, ['↑', '→', '↓', '←']),
+            AnyEnv::CliffWalking(_) => (cw::COLS, ['↑', '→', '↓', '←']),
             AnyEnv::Taxi(_) => return Ok(None),
         };
         let mut s = String::new();
@@ -408,14 +409,15 @@ impl QModel {
             let letter = match &env {
                 AnyEnv::FrozenLake4x4(e) => e.letter(state)?,
                 AnyEnv::FrozenLake8x8(e) => e.letter(state)?,
+                // CliffWalking: the bottom row between the start and the goal is the cliff.
                 _ => match state {
-                    37..=46 => b'H',
-                    47 => b'G',
+                    cw::GOAL => b'G',
+                    s if s > cw::START && s < cw::GOAL => b'H',
                     _ => b'F',
                 },
             };
             let c = match letter {
-                b'H' if cols == 12 => 'C',
+                b'H' if matches!(env, AnyEnv::CliffWalking(_)) => 'C',
                 b'H' => 'H',
                 b'G' => 'G',
                 _ => arrows[a.min(3)],
