@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod eval;
+pub mod plot;
 pub mod predict;
 pub mod train;
 
@@ -17,6 +18,10 @@ Examples:
   embedml predict --model iris.safetensors --data data/iris.csv --csv
   embedml train mlp --data data/iris.csv --x petal_length --y petal_width --standardize --out pw.safetensors --json
   embedml demo rbf --seed 1
+  embedml train nb --kind categorical --data data/golf.csv --y play --alpha 1 --out golf.safetensors
+  embedml train qlearn --env frozenlake-4x4 --out frozenlake.safetensors
+  embedml eval --model frozenlake.safetensors --episodes 10000 --json
+  embedml plot --model frozenlake.safetensors --out curve.png
 
 Errors are one line on stderr (`error: …`) with exit code 2.";
 
@@ -39,6 +44,8 @@ pub enum Command {
     Eval(eval::Args),
     /// Predictions of a saved model, one row per input row.
     Predict(predict::Args),
+    /// The figure of a saved model (Q-learning: learning curve) as a PNG.
+    Plot(plot::Args),
     /// Worked examples from the source documents.
     #[command(subcommand)]
     Demo(demo::Demo),
@@ -50,6 +57,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(kind) => train::run(kind),
         Command::Eval(args) => eval::run(args),
         Command::Predict(args) => predict::run(args),
+        Command::Plot(args) => plot::run(args),
         Command::Demo(demo) => demo.run(),
     }
 }
