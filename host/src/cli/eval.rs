@@ -33,6 +33,7 @@ pub fn run(args: Args) -> Result<()> {
     let r = model.evaluate(&table)?;
     if args.json {
         let mut obj = serde_json::json!({ "model": model.kind(), "n": r.n, "loss": r.loss });
+        obj[model.loss_name()] = r.loss.into();
         if let Some(a) = r.accuracy {
             obj["accuracy"] = a.into();
         }
@@ -40,7 +41,7 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         println!("{}", model.describe());
         println!("n        {}", r.n);
-        println!("loss     {:.6}", r.loss);
+        println!("{:<8} {:.6}", model.loss_name(), r.loss);
         if let Some(a) = r.accuracy {
             println!("accuracy {a:.4}");
         }

@@ -35,13 +35,15 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     let model = load_model(&args.model)?;
     let table = Table::read(&args.data)?;
-    let p = model.predict(&table)?;
     let text = if args.json {
-        to_json(&p).to_string() + "\n"
+        match model.predict_json(&table)? {
+            Some(v) => v.to_string() + "\n",
+            None => to_json(&model.predict(&table)?).to_string() + "\n",
+        }
     } else if args.csv {
-        to_csv(&p)
+        to_csv(&model.predict(&table)?)
     } else {
-        to_table(&p)
+        to_table(&model.predict(&table)?)
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {

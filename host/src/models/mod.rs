@@ -59,6 +59,15 @@ pub trait HostModel {
     fn evaluate(&self, table: &Table) -> Result<EvalReport>;
     /// Predictions for every row of `table` (which must hold the model's input columns).
     fn predict(&self, table: &Table) -> Result<Predictions>;
+    /// The name of [`EvalReport::loss`] in `eval`'s JSON (`"nll"` for density models).
+    fn loss_name(&self) -> &'static str {
+        "loss"
+    }
+    /// A kind-specific JSON form of the predictions for `predict --json` (structured values
+    /// such as mixtures); `None` uses the generic form built from [`HostModel::predict`].
+    fn predict_json(&self, _table: &Table) -> Result<Option<serde_json::Value>> {
+        Ok(None)
+    }
 }
 
 /// A registered model kind: its name and loader.
@@ -102,6 +111,7 @@ macro_rules! register_kinds {
 
 register_kinds! {
     mlp => Mlp: "Multilayer perceptron: regression, binary or multiclass classification",
+    mdn => Mdn: "Mixture density network: a conditional Gaussian mixture p(y | x) for multi-valued targets",
 }
 
 /// Loads a model file of any registered kind.
