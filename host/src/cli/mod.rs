@@ -3,7 +3,9 @@
 
 pub mod demo;
 pub mod eval;
+pub mod plot;
 pub mod predict;
+pub mod sample;
 pub mod train;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +41,10 @@ pub enum Command {
     Eval(eval::Args),
     /// Predictions of a saved model, one row per input row.
     Predict(predict::Args),
+    /// Samples from a mixture density network's conditional distribution (CSV).
+    Sample(sample::Args),
+    /// The figure of a mixture density network over a data file (PNG).
+    Plot(plot::Args),
     /// Worked examples from the source documents.
     #[command(subcommand)]
     Demo(demo::Demo),
@@ -51,5 +57,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => eval::run(args),
         Command::Predict(args) => predict::run(args),
         Command::Demo(demo) => demo.run(),
+        Command::Sample(args) => sample::run(args),
+        Command::Plot(args) => plot::run(args),
     }
 }

@@ -24,9 +24,11 @@
 //! `x_std`, `y_mean`, `y_std` (JSON), `soft_lambda` (with soft sharing), `training` (the
 //! hyperparameters) and `train_nll` (mean NLL on the training data, data units).
 
+mod figure;
 mod query;
 mod train;
 
+pub use figure::{draw as draw_figure, DataSet};
 pub use query::{RowMixture, DEFAULT_MODE_SEARCH};
 pub use train::{
     fit, head_rows, prepare, prepare_arrays, train, FitReport, Hyper, LrSchedule, OptimizerKind,
