@@ -66,7 +66,7 @@ fn draw_1d(model: &MdnModel, data: &[DataSet<'_>], path: &Path, title: &str, see
     let gt: Vec<f32> = grid_t.iter().map(|&v| v as f32).collect();
     let density = model.density_grid(&gx, &gt)?;
     let cx: Vec<f32> = linspace(x0, x1, CURVE).iter().map(|&v| v as f32).collect();
-    let modes = model.local_modes(&cx, 1e-3, 0.05)?;
+    let modes = model.local_modes(&cx, 1e-3, 0.2)?;
     let mode_points: Vec<(f64, f64)> = cx
         .iter()
         .zip(&modes)
