@@ -282,7 +282,10 @@ fn every_mode_and_per_dimension_variances() {
     let (mut mean, mut var) = ([0.0f32; 2], [0.0f32; 2]);
     mix.mean_and_variances(&mut mean, &mut var).unwrap();
     assert!((mean[0] - 0.7).abs() < 1e-6 && (mean[1] - 1.1).abs() < 1e-6);
-    assert!((var[0] - 2.987).abs() < 1e-5 && (var[1] - 2.867).abs() < 1e-5, "{var:?}");
+    assert!(
+        (var[0] - 2.987).abs() < 1e-5 && (var[1] - 2.867).abs() < 1e-5,
+        "{var:?}"
+    );
     assert!(mix.mean_and_variances(&mut mean, &mut [0.0; 3]).is_err());
 }
 

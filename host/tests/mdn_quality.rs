@@ -59,7 +59,10 @@ fn iris_seed_and_tuned_settings() {
     assert!(median(seed_test.clone()) <= 0.85, "{seed_test:?}");
     assert!(median(tuned_test.clone()) <= 0.65, "{tuned_test:?}");
     // The tuned setting beats the seed's on every seed.
-    assert!(tuned_test.iter().zip(&seed_test).all(|(a, b)| a < b), "{tuned_test:?} {seed_test:?}");
+    assert!(
+        tuned_test.iter().zip(&seed_test).all(|(a, b)| a < b),
+        "{tuned_test:?} {seed_test:?}"
+    );
 }
 
 /// Robot arm, a smaller version of the demo (6000 points, 40 epochs instead of 20 000 × 60).
@@ -85,7 +88,10 @@ fn nll_in_data_units_differs_by_the_log_jacobian() {
     for _ in 0..n {
         let (a, b) = (rng.uniform_range(-3.0, 5.0), rng.uniform_range(10.0, 20.0));
         x.extend([a, b]);
-        t.extend([40.0 * a.sin() + rng.normal(), 0.01 * b + 0.002 * rng.normal()]);
+        t.extend([
+            40.0 * a.sin() + rng.normal(),
+            0.01 * b + 0.002 * rng.normal(),
+        ]);
     }
     let mut h = Hyper::new(&[8], embedml::Activation::Tanh);
     h.epochs = 20;
@@ -111,5 +117,8 @@ fn nll_in_data_units_differs_by_the_log_jacobian() {
         model.y_norm.std
     );
     assert!(jac != 0.0);
-    assert!((raw - std_units - jac).abs() < 1e-9, "{raw} {std_units} {jac}");
+    assert!(
+        (raw - std_units - jac).abs() < 1e-9,
+        "{raw} {std_units} {jac}"
+    );
 }

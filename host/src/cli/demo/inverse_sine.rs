@@ -66,19 +66,44 @@ pub fn run(args: Args) -> Result<()> {
     h.epochs = args.epochs;
     h.seed = args.seed;
     h.standardize = true;
-    println!("seed 001 inverted sinusoid: x = f⁻¹(y), y = 7 sin(0.75x) + 0.5x + N(0,1), {} points", args.n);
+    println!(
+        "seed 001 inverted sinusoid: x = f⁻¹(y), y = 7 sin(0.75x) + 0.5x + N(0,1), {} points",
+        args.n
+    );
     let (model, _) = train(h, args.components, 0.0, &["y"], &["x"], &x, &t)?;
     let table = mse_baseline::table_of(&[("y", &x), ("x", &t)])?;
     let mlp = mse_baseline::fit(&table, "y", "x", &[40], args.epochs, args.seed)?;
     let (mse, mse_nll) = mse_baseline::mse_and_nll(&mse_baseline::predict(&mlp, &fx)?, &ft);
-    let r = Report { mdn_nll: model.mean_nll(&fx, &ft)?, mse, mse_nll };
+    let r = Report {
+        mdn_nll: model.mean_nll(&fx, &ft)?,
+        mse,
+        mse_nll,
+    };
     println!(
         "MDN (K = {}, 2×50 ReLU): NLL {:.3} nats on 5000 fresh points; MSE net (40 tanh): MSE {:.3}, Gaussian NLL {:.3} nats",
         args.components, r.mdn_nll, r.mse, r.mse_nll
     );
-    let set = [DataSet { label: "data", x: &x, t: &t }];
-    figure(&model, &set, &args.out_dir, "inverse_sine_mdn.png", "seed 001 inverted sinusoid: MDN")?;
+    let set = [DataSet {
+        label: "data",
+        x: &x,
+        t: &t,
+    }];
+    figure(
+        &model,
+        &set,
+        &args.out_dir,
+        "inverse_sine_mdn.png",
+        "seed 001 inverted sinusoid: MDN",
+    )?;
     let p = out_path(&args.out_dir, "inverse_sine_mse.png")?;
-    mse_baseline::figure(&mlp, &x, &t, "y", "x", &p, "seed 001 inverted sinusoid: least-squares net (its mean)")?;
+    mse_baseline::figure(
+        &mlp,
+        &x,
+        &t,
+        "y",
+        "x",
+        &p,
+        "seed 001 inverted sinusoid: least-squares net (its mean)",
+    )?;
     Ok(())
 }

@@ -23,16 +23,13 @@ use crate::models::mdn::{DataSet, Hyper, LrSchedule};
 /// Seed 000's shuffle: `np.random.seed(28); np.random.permutation(150)` (what its
 /// `DataFrame.sample(frac=1)` draws), so the 100/50 split is the seed's own.
 pub const SEED_ORDER: [usize; 150] = [
-    24, 134, 81, 14, 114, 93, 128, 66, 59, 35, 101, 15, 50, 51, 130, 48,
-    120, 124, 147, 62, 0, 36, 53, 70, 73, 49, 105, 136, 9, 52, 21, 144,
-    92, 27, 77, 75, 103, 56, 64, 132, 61, 99, 121, 54, 13, 119, 115, 122,
-    30, 16, 141, 145, 33, 69, 84, 38, 95, 46, 63, 40, 82, 18, 79, 37,
-    125, 19, 42, 34, 106, 108, 23, 90, 78, 6, 143, 55, 39, 85, 20, 29,
-    113, 88, 41, 96, 131, 100, 71, 89, 11, 83, 126, 72, 98, 110, 133, 43,
-    148, 31, 102, 91, 135, 123, 107, 86, 138, 47, 25, 2, 10, 111, 112, 17,
-    74, 149, 65, 58, 137, 80, 116, 57, 127, 67, 146, 117, 97, 76, 44, 142,
-    139, 4, 26, 109, 28, 104, 68, 60, 45, 118, 129, 7, 94, 8, 12, 140,
-    87, 3, 32, 22, 5, 1,
+    24, 134, 81, 14, 114, 93, 128, 66, 59, 35, 101, 15, 50, 51, 130, 48, 120, 124, 147, 62, 0, 36,
+    53, 70, 73, 49, 105, 136, 9, 52, 21, 144, 92, 27, 77, 75, 103, 56, 64, 132, 61, 99, 121, 54,
+    13, 119, 115, 122, 30, 16, 141, 145, 33, 69, 84, 38, 95, 46, 63, 40, 82, 18, 79, 37, 125, 19,
+    42, 34, 106, 108, 23, 90, 78, 6, 143, 55, 39, 85, 20, 29, 113, 88, 41, 96, 131, 100, 71, 89,
+    11, 83, 126, 72, 98, 110, 133, 43, 148, 31, 102, 91, 135, 123, 107, 86, 138, 47, 25, 2, 10,
+    111, 112, 17, 74, 149, 65, 58, 137, 80, 116, 57, 127, 67, 146, 117, 97, 76, 44, 142, 139, 4,
+    26, 109, 28, 104, 68, 60, 45, 118, 129, 7, 94, 8, 12, 140, 87, 3, 32, 22, 5, 1,
 ];
 
 /// Arguments of `embedml demo iris-mdn`.
@@ -125,7 +122,15 @@ pub fn run_setup(
     sigma_min: f32,
 ) -> Result<(Nll, crate::models::mdn::MdnModel)> {
     let [(xa, ta), (xb, tb)] = split(x, t, 1, 1, 100);
-    let (model, _) = train(hyper, 2, sigma_min, &["sepal_width"], &["petal_width"], &xa, &ta)?;
+    let (model, _) = train(
+        hyper,
+        2,
+        sigma_min,
+        &["sepal_width"],
+        &["petal_width"],
+        &xa,
+        &ta,
+    )?;
     let nll = Nll {
         train: model.mean_nll(&xa, &ta)?,
         test: model.mean_nll(&xb, &tb)?,
@@ -138,22 +143,44 @@ pub fn run(args: Args) -> Result<()> {
     let (x, t) = data(&args.data, args.split_seed)?;
     let [(xa, ta), (xb, tb)] = split(&x, &t, 1, 1, 100);
     let sets = [
-        DataSet { label: "train", x: &xa, t: &ta },
-        DataSet { label: "test", x: &xb, t: &tb },
+        DataSet {
+            label: "train",
+            x: &xa,
+            t: &ta,
+        },
+        DataSet {
+            label: "test",
+            x: &xb,
+            t: &tb,
+        },
     ];
-    println!("seed 000: p(petal_width | sepal_width) on iris, standardised, 100 train / 50 test, K = 2");
+    println!(
+        "seed 000: p(petal_width | sepal_width) on iris, standardised, 100 train / 50 test, K = 2"
+    );
     let (nll, model) = run_setup(&x, &t, seed_hyper(args.seed), 0.0)?;
     println!(
         "seed setup (4 sigmoid, N(0,0.01²), SGD lr 0.1, 3000 iterations of 10): NLL train {:.3}, test {:.3} nats \
          (seed 000: 0.669 / 0.647 with its μ-gradient erratum)",
         nll.train, nll.test
     );
-    figure(&model, &sets, &args.out_dir, "iris_mdn_seed.png", "iris, seed 000 setup (K = 2, 4 sigmoid, SGD)")?;
+    figure(
+        &model,
+        &sets,
+        &args.out_dir,
+        "iris_mdn_seed.png",
+        "iris, seed 000 setup (K = 2, 4 sigmoid, SGD)",
+    )?;
     let (nll, model) = run_setup(&x, &t, tuned_hyper(args.seed), TUNED_SIGMA_MIN)?;
     println!(
         "tuned (8 tanh, Adam 0.01 step schedule, 200 epochs, σ_min {TUNED_SIGMA_MIN}, 5 restarts): NLL train {:.3}, test {:.3} nats",
         nll.train, nll.test
     );
-    figure(&model, &sets, &args.out_dir, "iris_mdn_tuned.png", "iris, tuned (K = 2, 8 tanh, Adam, σ_min 0.05, 5 restarts)")?;
+    figure(
+        &model,
+        &sets,
+        &args.out_dir,
+        "iris_mdn_tuned.png",
+        "iris, tuned (K = 2, 8 tanh, Adam, σ_min 0.05, 5 restarts)",
+    )?;
     Ok(())
 }

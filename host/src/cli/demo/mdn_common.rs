@@ -32,7 +32,13 @@ pub fn train(
 }
 
 /// Draws `model`'s figure over `data` into `dir/name` and prints where it went.
-pub fn figure(model: &MdnModel, data: &[DataSet<'_>], dir: &Path, name: &str, title: &str) -> Result<PathBuf> {
+pub fn figure(
+    model: &MdnModel,
+    data: &[DataSet<'_>],
+    dir: &Path,
+    name: &str,
+    title: &str,
+) -> Result<PathBuf> {
     let path = out_path(dir, name)?;
     mdn::draw_figure(model, data, &path, title, 1)?;
     println!("  figure: {}", path.display());
@@ -40,7 +46,13 @@ pub fn figure(model: &MdnModel, data: &[DataSet<'_>], dir: &Path, name: &str, ti
 }
 
 /// The first `n_train` of `rows` rows (of widths `wx`, `wt`) and the rest.
-pub fn split(x: &[f32], t: &[f32], wx: usize, wt: usize, n_train: usize) -> [(Vec<f32>, Vec<f32>); 2] {
+pub fn split(
+    x: &[f32],
+    t: &[f32],
+    wx: usize,
+    wt: usize,
+    n_train: usize,
+) -> [(Vec<f32>, Vec<f32>); 2] {
     [
         (x[..n_train * wx].to_vec(), t[..n_train * wt].to_vec()),
         (x[n_train * wx..].to_vec(), t[n_train * wt..].to_vec()),

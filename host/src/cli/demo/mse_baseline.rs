@@ -24,7 +24,14 @@ pub fn table_of(cols: &[(&str, &[f32])]) -> Result<Table> {
 }
 
 /// Trains a tanh MLP (`hidden`) with MSE and Adam on column `x` → `y` of `table`.
-pub fn fit(table: &Table, x: &str, y: &str, hidden: &[usize], epochs: usize, seed: u64) -> Result<MlpModel> {
+pub fn fit(
+    table: &Table,
+    x: &str,
+    y: &str,
+    hidden: &[usize],
+    epochs: usize,
+    seed: u64,
+) -> Result<MlpModel> {
     let args = TrainArgs {
         data: "<generated>".into(),
         x: vec![x.to_owned()],
@@ -68,12 +75,34 @@ pub fn mse_and_nll(pred: &[f32], t: &[f32]) -> (f64, f64) {
 }
 
 /// Draws the MSE fit as a curve over the data (same figure layout as the MDN's, no density).
-pub fn figure(model: &MlpModel, x: &[f32], t: &[f32], x_label: &str, t_label: &str, path: &Path, title: &str) -> Result<()> {
-    let (lo, hi) = x.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    let grid: Vec<f32> = (0..300).map(|i| lo + (hi - lo) * i as f32 / 299.0).collect();
+pub fn figure(
+    model: &MlpModel,
+    x: &[f32],
+    t: &[f32],
+    x_label: &str,
+    t_label: &str,
+    path: &Path,
+    title: &str,
+) -> Result<()> {
+    let (lo, hi) = x
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let grid: Vec<f32> = (0..300)
+        .map(|i| lo + (hi - lo) * i as f32 / 299.0)
+        .collect();
     let pred = predict(model, &grid)?;
-    let curve: Vec<(f64, f64)> = grid.iter().zip(&pred).map(|(&a, &b)| (a as f64, b as f64)).collect();
-    let pts: Vec<(f64, f64)> = x.iter().zip(t).map(|(&a, &b)| (a as f64, b as f64)).collect();
+    let curve: Vec<(f64, f64)> = grid
+        .iter()
+        .zip(&pred)
+        .map(|(&a, &b)| (a as f64, b as f64))
+        .collect();
+    let pts: Vec<(f64, f64)> = x
+        .iter()
+        .zip(t)
+        .map(|(&a, &b)| (a as f64, b as f64))
+        .collect();
     let series: [(&str, &[(f64, f64)]); 1] = [("data", &pts)];
     let fig = crate::plot::MdnFigure {
         title,

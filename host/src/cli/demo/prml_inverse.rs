@@ -57,22 +57,57 @@ pub fn hyper(epochs: usize, seed: u64) -> Hyper {
 pub fn run_problem(n: usize, epochs: usize, seed: u64, inverse: bool) -> Result<(MdnModel, f64)> {
     let (x, t) = data(&mut Rng::new(seed), n);
     let (fx, ft) = data(&mut Rng::new(seed.wrapping_add(999)), 10_000);
-    let (inp, tgt, names) = if inverse { (&t, &x, ("t", "x")) } else { (&x, &t, ("x", "t")) };
-    let (model, _) = train(hyper(epochs, seed), 3, 0.0, &[names.0], &[names.1], inp, tgt)?;
-    let nll = if inverse { model.mean_nll(&ft, &fx)? } else { model.mean_nll(&fx, &ft)? };
+    let (inp, tgt, names) = if inverse {
+        (&t, &x, ("t", "x"))
+    } else {
+        (&x, &t, ("x", "t"))
+    };
+    let (model, _) = train(
+        hyper(epochs, seed),
+        3,
+        0.0,
+        &[names.0],
+        &[names.1],
+        inp,
+        tgt,
+    )?;
+    let nll = if inverse {
+        model.mean_nll(&ft, &fx)?
+    } else {
+        model.mean_nll(&fx, &ft)?
+    };
     Ok((model, nll))
 }
 
 /// Runs `embedml demo prml-inverse`.
 pub fn run(args: Args) -> Result<()> {
     let (x, t) = data(&mut Rng::new(args.seed), args.n);
-    println!("PRML Fig 5.19: t = x + 0.3 sin(2πx) + U(−0.1, 0.1), {} points, K = 3, 5 tanh units", args.n);
+    println!(
+        "PRML Fig 5.19: t = x + 0.3 sin(2πx) + U(−0.1, 0.1), {} points, K = 3, 5 tanh units",
+        args.n
+    );
     for inverse in [false, true] {
         let (model, nll) = run_problem(args.n, args.epochs, args.seed, inverse)?;
         let (name, title, set) = if inverse {
-            ("prml_inverse.png", "PRML Fig 5.19, inverse problem p(x | t): three branches", DataSet { label: "data", x: &t, t: &x })
+            (
+                "prml_inverse.png",
+                "PRML Fig 5.19, inverse problem p(x | t): three branches",
+                DataSet {
+                    label: "data",
+                    x: &t,
+                    t: &x,
+                },
+            )
         } else {
-            ("prml_forward.png", "PRML Fig 5.19, forward problem p(t | x)", DataSet { label: "data", x: &x, t: &t })
+            (
+                "prml_forward.png",
+                "PRML Fig 5.19, forward problem p(t | x)",
+                DataSet {
+                    label: "data",
+                    x: &x,
+                    t: &t,
+                },
+            )
         };
         println!(
             "{} problem: NLL on 10 000 fresh points {nll:.4} nats",
@@ -80,8 +115,14 @@ pub fn run(args: Args) -> Result<()> {
         );
         if inverse {
             let rows = model.local_modes(&[0.5], 1e-3, 0.05)?;
-            let modes: Vec<String> = rows[0].iter().map(|(m, _)| format!("{:.3}", m[0])).collect();
-            println!("  local modes of p(x | t = 0.5): {} (true branches 0.210, 0.500, 0.790)", modes.join(", "));
+            let modes: Vec<String> = rows[0]
+                .iter()
+                .map(|(m, _)| format!("{:.3}", m[0]))
+                .collect();
+            println!(
+                "  local modes of p(x | t = 0.5): {} (true branches 0.210, 0.500, 0.790)",
+                modes.join(", ")
+            );
         }
         figure(&model, &[set], &args.out_dir, name, title)?;
     }

@@ -89,7 +89,15 @@ pub fn fk_errors(model: &MdnModel, pos: &[f32]) -> Result<(f64, f64)> {
 /// Trains on `n` points and returns the model and `(mode, mean)` FK errors on 2000 fresh ones.
 pub fn run_problem(n: usize, epochs: usize, seed: u64) -> Result<(MdnModel, (f64, f64))> {
     let (pos, ang) = data(&mut Rng::new(seed), n);
-    let (model, _) = train(hyper(epochs, seed), 4, 0.0, &["x", "y"], &["theta1", "theta2"], &pos, &ang)?;
+    let (model, _) = train(
+        hyper(epochs, seed),
+        4,
+        0.0,
+        &["x", "y"],
+        &["theta1", "theta2"],
+        &pos,
+        &ang,
+    )?;
     let (fpos, _) = data(&mut Rng::new(seed + 1000), 2000);
     let e = fk_errors(&model, &fpos)?;
     Ok((model, e))
@@ -97,13 +105,26 @@ pub fn run_problem(n: usize, epochs: usize, seed: u64) -> Result<(MdnModel, (f64
 
 /// Runs `embedml demo robot-arm`.
 pub fn run(args: Args) -> Result<()> {
-    println!("two-link arm (l1 = 0.8, l2 = 0.6) inverse kinematics: p(θ1, θ2 | x, y), {} points, K = 4", args.n);
+    println!(
+        "two-link arm (l1 = 0.8, l2 = 0.6) inverse kinematics: p(θ1, θ2 | x, y), {} points, K = 4",
+        args.n
+    );
     let (model, (e_mode, e_mean)) = run_problem(args.n, args.epochs, args.seed)?;
     println!(
         "mean forward-kinematics error on 2000 fresh positions: refined mode {e_mode:.4}, conditional mean {e_mean:.4} (reach up to 1.4)"
     );
     let (pos, ang) = data(&mut Rng::new(args.seed + 7), 1500);
-    let set = [DataSet { label: "data", x: &pos, t: &ang }];
-    figure(&model, &set, &args.out_dir, "robot_arm.png", "two-link arm: joint angles, data vs MDN samples and modes")?;
+    let set = [DataSet {
+        label: "data",
+        x: &pos,
+        t: &ang,
+    }];
+    figure(
+        &model,
+        &set,
+        &args.out_dir,
+        "robot_arm.png",
+        "two-link arm: joint angles, data vs MDN samples and modes",
+    )?;
     Ok(())
 }

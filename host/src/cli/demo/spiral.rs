@@ -62,9 +62,27 @@ pub fn run(args: Args) -> Result<()> {
         "MDN (K = 10, 2×64 tanh): NLL {:.3} nats on fresh points; MSE net (2×64 tanh): MSE {mse:.3}, Gaussian NLL {mse_nll:.3} nats",
         model.mean_nll(&fx, &fy)?
     );
-    let set = [DataSet { label: "data", x: &x, t: &y }];
-    figure(&model, &set, &args.out_dir, "spiral_mdn.png", "seed 001 hyperbolic spiral: MDN p(y | x)")?;
+    let set = [DataSet {
+        label: "data",
+        x: &x,
+        t: &y,
+    }];
+    figure(
+        &model,
+        &set,
+        &args.out_dir,
+        "spiral_mdn.png",
+        "seed 001 hyperbolic spiral: MDN p(y | x)",
+    )?;
     let p = out_path(&args.out_dir, "spiral_mse.png")?;
-    mse_baseline::figure(&mlp, &x, &y, "x", "y", &p, "seed 001 hyperbolic spiral: least-squares net")?;
+    mse_baseline::figure(
+        &mlp,
+        &x,
+        &y,
+        "x",
+        "y",
+        &p,
+        "seed 001 hyperbolic spiral: least-squares net",
+    )?;
     Ok(())
 }
