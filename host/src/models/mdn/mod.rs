@@ -29,7 +29,7 @@ mod query;
 mod train;
 
 pub use figure::{draw as draw_figure, DataSet};
-pub use query::{RowMixture, DEFAULT_MODE_SEARCH};
+pub use query::{LocalMode, RowMixture, DEFAULT_MODE_SEARCH};
 pub use train::{
     fit, head_rows, prepare, prepare_arrays, train, FitReport, Hyper, LrSchedule, OptimizerKind,
     TrainArgs,

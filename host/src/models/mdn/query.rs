@@ -20,6 +20,9 @@ pub const DEFAULT_MODE_SEARCH: ModeSearch = ModeSearch {
     tol: 1e-6,
 };
 
+/// A local mode of a conditional density: the point (`L`, data units) and `ln p` there.
+pub type LocalMode = (Vec<f32>, f32);
+
 /// One row's conditional mixture and its summaries, in the **data units** of the targets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowMixture {
@@ -219,7 +222,7 @@ impl MdnModel {
         x_raw: &[f32],
         tol: f32,
         min_rel: f32,
-    ) -> Result<Vec<Vec<(Vec<f32>, f32)>>> {
+    ) -> Result<Vec<Vec<LocalMode>>> {
         let (k, l) = (self.k(), self.l());
         let jac = self.log_jacobian() as f32;
         let floor = min_rel.max(0.0).ln();
@@ -227,7 +230,7 @@ impl MdnModel {
             let (mut ends, mut lps, mut scratch) = (vec![0.0; k * l], vec![0.0; k], vec![0.0; l]);
             mix.modes(&mut ends, &mut lps, &mut scratch, DEFAULT_MODE_SEARCH)?;
             let best = lps.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let mut found: Vec<(Vec<f32>, f32)> = Vec::new();
+            let mut found: Vec<LocalMode> = Vec::new();
             for (e, &lp) in ends.chunks_exact(l).zip(&lps) {
                 if lp - best < floor {
                     continue;
