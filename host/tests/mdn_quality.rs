@@ -122,3 +122,45 @@ fn nll_in_data_units_differs_by_the_log_jacobian() {
         "{raw} {std_units} {jac}"
     );
 }
+
+/// The host file's trunk is core's typed `Mdn` parameter order: the same flat parameters in
+/// `mdn_type!(2, 1; 1, 6, 6)` give the same per-row loss (standardised units) as the host's
+/// batched path, and the file round-trips exactly.
+#[test]
+fn host_model_is_cores_typed_mdn() {
+    use embedml::mdn_type;
+    use embedml_host::io::ModelFile;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/iris.csv");
+    let (x, t) = iris_mdn::data(&path, None).unwrap();
+    let mut h = Hyper::new(&[6], embedml::Activation::Tanh);
+    h.epochs = 30;
+    h.soft_share = 2;
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut model =
+        mdn::prepare_arrays(h, 2, 0.05, names(&["sw"]), names(&["pw"]), &x, &t).unwrap();
+    mdn::fit(&mut model, &x, &t, &|_| {}).unwrap();
+    type Typed = mdn_type!(2, 1; 1, 6, 6);
+    let mut typed = Typed::with_params(
+        &[1, 6, 6],
+        &[embedml::Activation::Tanh, embedml::Activation::Identity],
+        2,
+        1,
+        0.05,
+        &model.params,
+    )
+    .unwrap();
+    let host = model.nll_rows(&x, &t).unwrap();
+    for (i, h) in host.iter().enumerate() {
+        let e = typed.loss(&x[i..i + 1], &t[i..i + 1]).unwrap() as f64;
+        assert!((e - h).abs() < 1e-5, "row {i}: {e} vs {h}");
+    }
+    let bytes = model.to_file().unwrap().to_bytes().unwrap();
+    let back = mdn::MdnModel::from_file(&ModelFile::from_bytes(&bytes, "m").unwrap()).unwrap();
+    assert_eq!(back, model);
+    assert_eq!(back.soft_share.as_ref().unwrap().m(), 2);
+    // A trunk whose width is not K (L + 2) is refused.
+    let mut f = model.to_file().unwrap();
+    f.set("components", "3");
+    let e = mdn::MdnModel::from_file(&f).unwrap_err().to_string();
+    assert!(e.contains("K (L + 2) = 9"), "{e}");
+}
