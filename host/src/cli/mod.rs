@@ -19,6 +19,9 @@ Examples:
   embedml predict --model iris.safetensors --data data/iris.csv --csv
   embedml train mlp --data data/iris.csv --x petal_length --y petal_width --standardize --out pw.safetensors --json
   embedml demo rbf --seed 1
+  embedml train mdn --data data/iris.csv --x sepal_width --y petal_width --components 2 --hidden 8 --sigma-min 0.05 --standardize --out mdn.safetensors
+  embedml plot --model mdn.safetensors --data data/iris.csv --out mdn.png
+  embedml demo prml-inverse
 
 Errors are one line on stderr (`error: …`) with exit code 2.";
 

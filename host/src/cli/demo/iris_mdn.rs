@@ -138,7 +138,8 @@ pub fn run_setup(
     Ok((nll, model))
 }
 
-/// Runs `embedml demo iris-mdn`.
+/// Runs `embedml demo iris-mdn`: both setups for training seeds `seed … seed + 4` (NLLs and
+/// medians), figures for `seed`.
 pub fn run(args: Args) -> Result<()> {
     let (x, t) = data(&args.data, args.split_seed)?;
     let [(xa, ta), (xb, tb)] = split(&x, &t, 1, 1, 100);
@@ -157,30 +158,51 @@ pub fn run(args: Args) -> Result<()> {
     println!(
         "seed 000: p(petal_width | sepal_width) on iris, standardised, 100 train / 50 test, K = 2"
     );
-    let (nll, model) = run_setup(&x, &t, seed_hyper(args.seed), 0.0)?;
-    println!(
-        "seed setup (4 sigmoid, N(0,0.01²), SGD lr 0.1, 3000 iterations of 10): NLL train {:.3}, test {:.3} nats \
-         (seed 000: 0.669 / 0.647 with its μ-gradient erratum)",
-        nll.train, nll.test
+    println!("NLL in nats per point, standardised units (as the seed reports them)");
+    type Setup = (
+        &'static str,
+        fn(u64) -> Hyper,
+        f32,
+        &'static str,
+        &'static str,
     );
-    figure(
-        &model,
-        &sets,
-        &args.out_dir,
-        "iris_mdn_seed.png",
-        "iris, seed 000 setup (K = 2, 4 sigmoid, SGD)",
-    )?;
-    let (nll, model) = run_setup(&x, &t, tuned_hyper(args.seed), TUNED_SIGMA_MIN)?;
+    let setups: [Setup; 2] = [
+        (
+            "seed setup (4 sigmoid, N(0,0.01²), SGD lr 0.1, 3000 iterations of 10)",
+            seed_hyper,
+            0.0,
+            "iris_mdn_seed.png",
+            "iris, seed 000 setup (K = 2, 4 sigmoid, SGD)",
+        ),
+        (
+            "tuned (8 tanh, Adam 0.01 step schedule, 200 epochs, σ_min 0.05, 5 restarts)",
+            tuned_hyper,
+            TUNED_SIGMA_MIN,
+            "iris_mdn_tuned.png",
+            "iris, tuned (K = 2, 8 tanh, Adam, σ_min 0.05, 5 restarts)",
+        ),
+    ];
+    for (name, hyper, sigma_min, file, title) in setups {
+        println!("{name}:");
+        let mut tests = Vec::new();
+        for s in args.seed..args.seed + 5 {
+            let (nll, model) = run_setup(&x, &t, hyper(s), sigma_min)?;
+            println!(
+                "  training seed {s}: train {:.3}, test {:.3}",
+                nll.train, nll.test
+            );
+            tests.push(nll.test);
+            if s == args.seed {
+                figure(&model, &sets, &args.out_dir, file, title)?;
+            }
+        }
+        tests.sort_by(f64::total_cmp);
+        println!("  median test NLL over 5 seeds: {:.3}", tests[2]);
+    }
     println!(
-        "tuned (8 tanh, Adam 0.01 step schedule, 200 epochs, σ_min {TUNED_SIGMA_MIN}, 5 restarts): NLL train {:.3}, test {:.3} nats",
-        nll.train, nll.test
+        "seed 000 reports train 0.669, test 0.647 with its μ-gradient erratum (γ(μ−t)/σ); ours is \
+         PRML's γ(μ−t)/σ², which at LR 0.1 has not settled after 3000 iterations (the NumPy \
+         baseline with the fixed gradient gives 0.837 / 0.791 on the seed's own random stream)"
     );
-    figure(
-        &model,
-        &sets,
-        &args.out_dir,
-        "iris_mdn_tuned.png",
-        "iris, tuned (K = 2, 8 tanh, Adam, σ_min 0.05, 5 restarts)",
-    )?;
     Ok(())
 }
