@@ -11,7 +11,8 @@ use embedml::{Activation, Rng};
 use super::mdn_common::{figure, out_path, train, DEFAULT_OUT_DIR};
 use super::mse_baseline;
 use crate::error::Result;
-use crate::models::mdn::{DataSet, Hyper, LrSchedule};
+use crate::models::mdn::{DataSet, Hyper, LrSchedule, MdnModel};
+use crate::models::mlp::MlpModel;
 
 /// Arguments of `embedml demo inverse-sine`.
 #[derive(Debug, Clone, clap::Args)]
@@ -55,34 +56,47 @@ pub struct Report {
     pub mse_nll: f64,
 }
 
-/// Runs `embedml demo inverse-sine`.
-pub fn run(args: Args) -> Result<()> {
-    let (x, t) = data(&mut Rng::new(args.seed), args.n);
-    let (fx, ft) = data(&mut Rng::new(args.seed + 1000), 5000);
+/// Trains the MDN (`k` components) and the least-squares net on `n` points for `epochs`
+/// epochs and evaluates both on 5000 fresh points.
+pub fn compare(
+    n: usize,
+    k: usize,
+    epochs: usize,
+    seed: u64,
+) -> Result<(Report, MdnModel, MlpModel)> {
+    let (x, t) = data(&mut Rng::new(seed), n);
+    let (fx, ft) = data(&mut Rng::new(seed + 1000), 5000);
     let mut h = Hyper::new(&[50, 50], Activation::Relu);
     h.lr = 0.01;
     h.lr_schedule = LrSchedule::Step;
     h.batch = 128;
-    h.epochs = args.epochs;
-    h.seed = args.seed;
+    h.epochs = epochs;
+    h.seed = seed;
     h.standardize = true;
-    println!(
-        "seed 001 inverted sinusoid: x = f⁻¹(y), y = 7 sin(0.75x) + 0.5x + N(0,1), {} points",
-        args.n
-    );
-    let (model, _) = train(h, args.components, 0.0, &["y"], &["x"], &x, &t)?;
+    let (model, _) = train(h, k, 0.0, &["y"], &["x"], &x, &t)?;
     let table = mse_baseline::table_of(&[("y", &x), ("x", &t)])?;
-    let mlp = mse_baseline::fit(&table, "y", "x", &[40], args.epochs, args.seed)?;
+    let mlp = mse_baseline::fit(&table, "y", "x", &[40], epochs, seed)?;
     let (mse, mse_nll) = mse_baseline::mse_and_nll(&mse_baseline::predict(&mlp, &fx)?, &ft);
     let r = Report {
         mdn_nll: model.mean_nll(&fx, &ft)?,
         mse,
         mse_nll,
     };
+    Ok((r, model, mlp))
+}
+
+/// Runs `embedml demo inverse-sine`.
+pub fn run(args: Args) -> Result<()> {
+    println!(
+        "seed 001 inverted sinusoid: x = f⁻¹(y), y = 7 sin(0.75x) + 0.5x + N(0,1), {} points",
+        args.n
+    );
+    let (r, model, mlp) = compare(args.n, args.components, args.epochs, args.seed)?;
     println!(
         "MDN (K = {}, 2×50 ReLU): NLL {:.3} nats on 5000 fresh points; MSE net (40 tanh): MSE {:.3}, Gaussian NLL {:.3} nats",
         args.components, r.mdn_nll, r.mse, r.mse_nll
     );
+    let (x, t) = data(&mut Rng::new(args.seed), args.n);
     let set = [DataSet {
         label: "data",
         x: &x,
