@@ -680,3 +680,54 @@ pub fn train(args: TrainArgs) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_schedule_cuts_at_half_and_three_quarters() {
+        let f: Vec<f32> = [0, 49, 50, 74, 75, 99]
+            .iter()
+            .map(|&s| LrSchedule::Step.factor(s, 100))
+            .collect();
+        assert_eq!(f, [1.0, 1.0, 0.3, 0.3, 0.1, 0.1]);
+        assert_eq!(LrSchedule::Constant.factor(99, 100), 1.0);
+    }
+
+    #[test]
+    fn restart_seeds_are_distinct_and_restart_0_is_the_seed() {
+        assert_eq!(restart_seed(7, 0), 7);
+        let s: Vec<u64> = (0..50).map(|r| restart_seed(7, r)).collect();
+        let mut d = s.clone();
+        d.sort_unstable();
+        d.dedup();
+        assert_eq!(d.len(), s.len());
+    }
+
+    /// The threaded head pass (a large batch) gives exactly the per-row results of core's head.
+    #[test]
+    fn head_rows_split_over_threads_equals_per_row() {
+        let head = Head::new(10, 2, 0.01).unwrap();
+        let (o, rows) = (head.output_len(), 1024);
+        let mut rng = Rng::new(3);
+        let mut out = vec![0.0f32; rows * o];
+        rng.fill_normal(&mut out, 0.0, 1.0);
+        let mut t = vec![0.0f32; rows * 2];
+        rng.fill_normal(&mut t, 0.0, 1.0);
+        let mut grad = vec![0.0f32; rows * o];
+        let total = head_rows(&head, &out, &t, &mut grad).unwrap();
+        let mut want = 0.0f64;
+        let mut g = vec![0.0f32; o];
+        for i in 0..rows {
+            want += head
+                .loss_and_grad(&out[i * o..(i + 1) * o], &t[i * 2..i * 2 + 2], &mut g)
+                .unwrap() as f64;
+            assert_eq!(&grad[i * o..(i + 1) * o], &g[..], "row {i}");
+        }
+        assert!((total - want).abs() < 1e-9 * want.abs().max(1.0), "{total} {want}");
+        // A non-finite output is an error, not a NaN loss.
+        out[5] = f32::NAN;
+        assert!(head_rows(&head, &out, &t, &mut grad).is_err());
+    }
+}
