@@ -36,12 +36,17 @@ pub fn run(args: Args) -> Result<()> {
     let table = Table::read(&args.data)?;
     let x = model.raw_inputs(&table)?;
     let t = model.raw_targets(&table)?;
-    let title = format!(
+    let mut title = format!(
         "MDN K = {}: {} from {}",
         model.k(),
         model.y_columns.join(", "),
         model.x_columns.join(", ")
     );
+    // The two-target figure is 800 px wide: keep the title on it.
+    let max = if model.l() == 2 { 48 } else { 100 };
+    if title.chars().count() > max {
+        title = title.chars().take(max - 1).collect::<String>() + "…";
+    }
     let data = [DataSet {
         label: "data",
         x: &x,

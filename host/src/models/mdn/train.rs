@@ -59,7 +59,7 @@ pub struct TrainArgs {
     /// Training data (CSV with a header row).
     #[arg(long, value_name = "FILE.csv")]
     pub data: PathBuf,
-    /// Input columns, comma separated [default: every column except the targets].
+    /// Input columns, comma separated [default: every numeric column except the targets].
     #[arg(long, value_name = "COL[,COL…]", value_delimiter = ',')]
     pub x: Vec<String>,
     /// Target columns, comma separated (L of them).
@@ -341,13 +341,19 @@ pub fn prepare_arrays(
 
 /// [`prepare_arrays`] from the command line's arguments and a table.
 pub fn prepare(args: &TrainArgs, table: &Table) -> Result<(MdnModel, Vec<f32>, Vec<f32>)> {
+    if args.components == 0 {
+        return Err(HostError::Usage(
+            "--components must be at least 1 (an MDN needs a mixture component)".into(),
+        ));
+    }
     let y_cols = table.columns(&args.y)?;
     let x_names: Vec<String> = if args.x.is_empty() {
         table
             .headers()
             .iter()
-            .filter(|h| !args.y.contains(h))
-            .cloned()
+            .enumerate()
+            .filter(|(i, h)| !args.y.contains(h) && table.is_numeric(*i))
+            .map(|(_, h)| h.clone())
             .collect()
     } else {
         args.x.clone()
