@@ -21,7 +21,8 @@ use crate::model_err;
 pub struct EvalReport {
     /// Number of rows evaluated.
     pub n: usize,
-    /// Mean loss per row (for regression: mean squared error in the data's units).
+    /// Mean loss per row (for regression: mean squared error in the data's units; for density
+    /// models such as `mdn`: negative log-likelihood in nats, in the data's units).
     pub loss: f64,
     /// Fraction of rows classified correctly (classification models only).
     pub accuracy: Option<f64>,
