@@ -253,6 +253,42 @@ fn derived_quantities_1d() {
     assert!((mass - 1.0).abs() < 1e-4, "{mass}");
 }
 
+#[test]
+fn every_mode_and_per_dimension_variances() {
+    // 1-D mixture above: the search from μ_0 = −2 ends at the global mode −1.99967, the one from
+    // μ_1 = 3 at the local mode 3 (the first component is negligible there; Python mean-shift in
+    // f64 gives 3.0 and ln p = −2.1229113375).
+    let mix = Mixture::new(2, 1, &LP1, &S1, &M1).unwrap();
+    let (mut modes, mut lps, mut scratch) = ([0.0f32; 2], [0.0f32; 2], [0.0f32; 1]);
+    mix.modes(&mut modes, &mut lps, &mut scratch, ModeSearch::default())
+        .unwrap();
+    assert!((modes[0] - (-1.999_670_4)).abs() < 1e-5, "{modes:?}");
+    assert!((lps[0] - (-0.219_221_1)).abs() < 1e-5, "{lps:?}");
+    assert!((modes[1] - 3.0).abs() < 1e-4, "{modes:?}");
+    assert!((lps[1] - (-2.122_911_3)).abs() < 1e-5, "{lps:?}");
+    // The best end point is `mode`.
+    let (mut m, mut s2) = ([0.0f32], [0.0f32; 2]);
+    let best = mix.mode(&mut m, &mut s2, ModeSearch::default()).unwrap();
+    assert_eq!((m[0], best), (modes[0], lps[0]));
+    assert!(mix
+        .modes(&mut modes, &mut lps, &mut [0.0; 2], ModeSearch::default())
+        .is_err());
+    // 2-D mixture below: per-dimension variances Σ π (σ² + (μ_l − mean_l)²) = (2.987, 2.867),
+    // summing to the 5.854 of `mean_and_variance`.
+    let lp = [0.5f32.ln(), 0.3f32.ln(), 0.2f32.ln()];
+    let s = [1.0f32, 0.3, 0.5];
+    let mu = [0.0f32, 0.0, 3.0, 1.0, -1.0, 4.0];
+    let mix = Mixture::new(3, 2, &lp, &s, &mu).unwrap();
+    let (mut mean, mut var) = ([0.0f32; 2], [0.0f32; 2]);
+    mix.mean_and_variances(&mut mean, &mut var).unwrap();
+    assert!((mean[0] - 0.7).abs() < 1e-6 && (mean[1] - 1.1).abs() < 1e-6);
+    assert!(
+        (var[0] - 2.987).abs() < 1e-5 && (var[1] - 2.867).abs() < 1e-5,
+        "{var:?}"
+    );
+    assert!(mix.mean_and_variances(&mut mean, &mut [0.0; 3]).is_err());
+}
+
 // 2-D: π = (0.5, 0.3, 0.2), μ = ((0,0), (3,1), (−1,4)), σ = (1, 0.3, 0.5). Mean (0.7, 1.1),
 // variance Σ π (2σ² + ‖μ − mean‖²) = 5.854. scipy (Nelder–Mead from each μ): global mode
 // (2.99972689, 0.99990897), ln p = −0.6328936209.

@@ -113,6 +113,10 @@ pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) 
         }
         return Ok(());
     }
+    if m * n * k <= SMALL_GEMM_FLOPS {
+        gemm_small(alpha, a, b, beta, c);
+        return Ok(());
+    }
     let threads = rayon::current_num_threads();
     if m * n * k < PAR_MIN_FLOPS || threads < 2 || m < 2 {
         gemm_serial(alpha, a, b, beta, c);
@@ -126,6 +130,29 @@ pub fn gemm(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) 
             gemm_serial(alpha, a.rows_slice(i * rows_per, r), b, beta, c_part);
         });
     Ok(())
+}
+
+/// Products with at most this many multiply-adds skip `matrixmultiply` (whose packing costs
+/// more than the arithmetic for tiny matrices, e.g. seed 000's 10 × 4 × 6 MDN batches).
+pub const SMALL_GEMM_FLOPS: usize = 512;
+
+/// Direct loops for tiny products (shapes checked by [`gemm`]).
+fn gemm_small(alpha: f32, a: MatRef<'_>, b: MatRef<'_>, beta: f32, c: &mut [f32]) {
+    let (k, n) = (a.cols, b.cols);
+    for (i, row) in c.chunks_exact_mut(n).enumerate() {
+        for (j, cij) in row.iter_mut().enumerate() {
+            let mut s = 0.0f32;
+            for p in 0..k {
+                s += a.data[i * a.row_stride + p * a.col_stride]
+                    * b.data[p * b.row_stride + j * b.col_stride];
+            }
+            *cij = if beta == 0.0 {
+                alpha * s
+            } else {
+                alpha * s + beta * *cij
+            };
+        }
+    }
 }
 
 /// The checked-shape core of [`gemm`] on one thread.

@@ -62,7 +62,7 @@ pub fn run(args: Args) -> Result<()> {
     let r = model.evaluate(&table)?;
     let loss_name = model.loss_name();
     if args.json {
-        let mut obj = serde_json::json!({ "model": model.kind(), "n": r.n });
+        let mut obj = serde_json::json!({ "model": model.kind(), "n": r.n, "loss": r.loss });
         obj[loss_name] = r.loss.into();
         if let Some(a) = r.accuracy {
             obj["accuracy"] = a.into();

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod eval;
 pub mod plot;
 pub mod predict;
+pub mod sample;
 pub mod train;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +23,9 @@ Examples:
   embedml train qlearn --env frozenlake-4x4 --out frozenlake.safetensors
   embedml eval --model frozenlake.safetensors --episodes 10000 --json
   embedml plot --model frozenlake.safetensors --out curve.png
+  embedml train mdn --data data/iris.csv --x sepal_width --y petal_width --components 2 --hidden 8 --sigma-min 0.05 --standardize --out mdn.safetensors
+  embedml plot --model mdn.safetensors --data data/iris.csv --out mdn.png
+  embedml demo prml-inverse
 
 Errors are one line on stderr (`error: …`) with exit code 2.";
 
@@ -44,7 +48,10 @@ pub enum Command {
     Eval(eval::Args),
     /// Predictions of a saved model, one row per input row.
     Predict(predict::Args),
-    /// The figure of a saved model (Q-learning: learning curve) as a PNG.
+    /// Samples from a mixture density network's conditional distribution (CSV).
+    Sample(sample::Args),
+    /// The figure of a saved model as a PNG (MDN: density, modes, mean and samples over a data
+    /// file; Q-learning: the learning curve).
     Plot(plot::Args),
     /// Worked examples from the source documents.
     #[command(subcommand)]
@@ -57,6 +64,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(kind) => train::run(kind),
         Command::Eval(args) => eval::run(args),
         Command::Predict(args) => predict::run(args),
+        Command::Sample(args) => sample::run(args),
         Command::Plot(args) => plot::run(args),
         Command::Demo(demo) => demo.run(),
     }

@@ -55,7 +55,15 @@ pub fn run(args: Args) -> Result<()> {
                 model.kind()
             ))
         })?;
-        generic(&model.predict(&table)?, &args)
+        match args
+            .json
+            .then(|| model.predict_json(&table))
+            .transpose()?
+            .flatten()
+        {
+            Some(v) => v.to_string() + "\n",
+            None => generic(&model.predict(&table)?, &args),
+        }
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {

@@ -82,7 +82,8 @@ pub enum OptimizerKind {
 }
 
 impl OptimizerKind {
-    fn name(self) -> &'static str {
+    /// The name used in model files.
+    pub fn name(self) -> &'static str {
         match self {
             OptimizerKind::Adam => "adam",
             OptimizerKind::Sgd => "sgd",
@@ -90,7 +91,8 @@ impl OptimizerKind {
         }
     }
 
-    fn default_lr(self) -> f32 {
+    /// The default learning rate of this optimizer.
+    pub fn default_lr(self) -> f32 {
         match self {
             OptimizerKind::Adam => 0.01,
             OptimizerKind::Sgd => 0.1,
@@ -98,7 +100,8 @@ impl OptimizerKind {
         }
     }
 
-    fn build(self, lr: f32) -> AnyOptimizer {
+    /// Core's optimizer with learning rate `lr`.
+    pub fn build(self, lr: f32) -> AnyOptimizer {
         match self {
             OptimizerKind::Adam => AnyOptimizer::Adam(Adam::new(lr)),
             OptimizerKind::Sgd => AnyOptimizer::Sgd(Sgd::new(lr)),
@@ -782,7 +785,8 @@ pub fn fit(
 }
 
 impl OptimizerKind {
-    fn from_name(s: &str) -> Option<Self> {
+    /// Inverse of [`OptimizerKind::name`].
+    pub fn from_name(s: &str) -> Option<Self> {
         [OptimizerKind::Adam, OptimizerKind::Sgd, OptimizerKind::Momentum]
             .into_iter()
             .find(|o| o.name() == s)

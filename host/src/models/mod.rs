@@ -21,7 +21,8 @@ use crate::model_err;
 pub struct EvalReport {
     /// Number of rows evaluated.
     pub n: usize,
-    /// Mean loss per row (for regression: mean squared error in the data's units).
+    /// Mean loss per row (for regression: mean squared error in the data's units; for density
+    /// models such as `mdn`: negative log-likelihood in nats, in the data's units).
     pub loss: f64,
     /// Fraction of rows classified correctly (classification models only).
     pub accuracy: Option<f64>,
@@ -77,14 +78,31 @@ pub trait HostModel {
     fn predict_custom(&self, _table: Option<&Table>, _json: bool) -> Result<Option<String>> {
         Ok(None)
     }
-    /// `embedml plot`: writes the kind's figure to `out` (default: not supported).
-    fn plot(&self, out: &Path) -> Result<()> {
+    /// A kind-specific JSON form of the predictions for `predict --json` (structured values
+    /// such as mixtures); `None` uses the generic form built from [`HostModel::predict`].
+    fn predict_json(&self, _table: &Table) -> Result<Option<serde_json::Value>> {
+        Ok(None)
+    }
+    /// `embedml plot`: writes the kind's figure (default: not supported). MDN draws its
+    /// conditional density over `opts.data`; Q-learning its learning curve.
+    fn plot(&self, opts: &PlotOptions<'_>) -> Result<()> {
         Err(crate::error::HostError::Usage(format!(
             "{} models have no plot (writing {})",
             self.kind(),
-            out.display()
+            opts.out.display()
         )))
     }
+}
+
+/// What `embedml plot` passes to [`HostModel::plot`].
+#[derive(Debug, Clone, Copy)]
+pub struct PlotOptions<'a> {
+    /// Where to write the PNG.
+    pub out: &'a Path,
+    /// The data file's table, when one was given (`--data`).
+    pub data: Option<&'a Table>,
+    /// Seed of any random draws in the figure (model samples).
+    pub seed: u64,
 }
 
 /// Options of `embedml eval` beyond the data (used by environment-driven kinds).
@@ -141,6 +159,7 @@ register_kinds! {
     mlp => Mlp: "Multilayer perceptron: regression, binary or multiclass classification",
     nb => Nb: "Naive Bayes: categorical, Bernoulli, multinomial or Gaussian features",
     qlearn => Qlearn: "Tabular Q-learning on a gymnasium-compatible toy-text environment",
+    mdn => Mdn: "Mixture density network: a conditional Gaussian mixture p(y | x) for multi-valued targets",
 }
 
 /// Loads a model file of any registered kind.

@@ -27,7 +27,7 @@ use embedml::models::qlearn::{self, QLearnConfig, Schedule};
 use embedml::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{EvalOptions, EvalReport, HostModel, Predictions};
+use super::{EvalOptions, EvalReport, HostModel, PlotOptions, Predictions};
 use crate::data::Table;
 use crate::error::{HostError, Result};
 use crate::io::ModelFile;
@@ -635,8 +635,13 @@ impl HostModel for QModel {
         Ok(Some(s))
     }
 
-    fn plot(&self, out: &Path) -> Result<()> {
-        self.plot_curve(out)
+    fn plot(&self, opts: &PlotOptions<'_>) -> Result<()> {
+        if opts.data.is_some() {
+            return Err(crate::error::HostError::Usage(
+                "a Q-learning model's plot is its learning curve: it takes no --data".into(),
+            ));
+        }
+        self.plot_curve(opts.out)
     }
 }
 

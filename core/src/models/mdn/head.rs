@@ -157,15 +157,25 @@ impl Head {
         check_len("mdn output gradient", self.output_len(), grad.len())?;
         let (k, l) = (self.k, self.l);
         let lse_pi = log_sum_exp(&out[..k]);
-        // Pass 1: the log terms go to grad[..K] (scratch), so log-sum-exp sees one slice.
-        for (c, g) in grad[..k].iter_mut().enumerate() {
-            *g = self.log_term(out, lse_pi, t, c).0;
+        // Pass 1: the log terms go to grad[..K] and e^{a^σ} to grad[K..2K] (scratch), so
+        // log-sum-exp sees one slice and pass 2 needs no second exponential for σ.
+        for c in 0..k {
+            let (term, _, e, _) = self.log_term(out, lse_pi, t, c);
+            grad[c] = term;
+            grad[k + c] = e;
         }
         let lse = log_sum_exp(&grad[..k]);
-        // Pass 2: γ_k = exp(term_k − lse), then the three gradients.
+        // Pass 2: γ_k = exp(term_k − lse), then the three gradients (σ and q exactly as
+        // `log_term` computed them).
         let lf = l as f32;
         for c in 0..k {
-            let (term, sigma, e, q) = self.log_term(out, lse_pi, t, c);
+            let (term, e) = (grad[c], grad[k + c]);
+            let sigma = if self.sigma_min == 0.0 {
+                e
+            } else {
+                self.sigma_min + e
+            };
+            let q = sq_residual(t, &out[2 * k + c * l..2 * k + (c + 1) * l], sigma);
             let gamma = math::exp(term - lse);
             let pi = math::exp(out[c] - lse_pi);
             grad[c] = pi - gamma;

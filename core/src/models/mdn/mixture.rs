@@ -208,6 +208,61 @@ impl<'a> Mixture<'a> {
         Ok(c)
     }
 
+    /// Conditional mean (to `mean`, `L`) and the conditional variance of each target
+    /// dimension (to `var`, `L`): `var_l = Σ_k π_k (σ_k² + (μ_kl − mean_l)²)`. Their sum is
+    /// [`mean_and_variance`](Self::mean_and_variance); per dimension they can be rescaled to
+    /// other units (`var_l · s_l²`) when the dimensions are scaled differently.
+    pub fn mean_and_variances(&self, mean: &mut [f32], var: &mut [f32]) -> Result<()> {
+        check_len("mixture variances", self.l, var.len())?;
+        self.mean(mean)?;
+        var.fill(0.0);
+        for c in 0..self.k {
+            let p = self.pi(c);
+            let s2 = self.sigma[c] * self.sigma[c];
+            for ((v, &m), &e) in var.iter_mut().zip(self.mean_of(c)).zip(mean.iter()) {
+                *v += p * (s2 + (m - e) * (m - e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Mean-shift fixed-point iterations from `cur` (`L`, updated in place to the end point),
+    /// `next` (`L`) is scratch; returns `ln p` at the end point.
+    fn shift(&self, cur: &mut [f32], next: &mut [f32], search: ModeSearch) -> f32 {
+        for _ in 0..search.max_iter {
+            let cur_ro: &[f32] = cur;
+            let log_w = |c: usize| self.log_weighted(c, cur_ro) - 2.0 * math::ln(self.sigma[c]);
+            let norm = log_sum_exp_by(self.k, log_w);
+            next.fill(0.0);
+            for c in 0..self.k {
+                let w = math::exp(log_w(c) - norm);
+                for (n, &m) in next.iter_mut().zip(self.mean_of(c)) {
+                    *n += w * m;
+                }
+            }
+            let scale = 1.0 + cur.iter().fold(0.0f32, |a, v| a.max(v.abs()));
+            let step = cur
+                .iter()
+                .zip(next.iter())
+                .fold(0.0f32, |a, (x, y)| a.max((x - y).abs()));
+            cur.copy_from_slice(next);
+            if step <= search.tol * scale {
+                break;
+            }
+        }
+        log_sum_exp_by(self.k, |c| self.log_weighted(c, cur))
+    }
+
+    fn check_search(search: ModeSearch) -> Result<()> {
+        if search.tol.is_finite() && search.tol >= 0.0 {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument {
+                what: "mode search tolerance must be finite and >= 0",
+            })
+        }
+    }
+
     /// Refined mode: mean-shift fixed-point iterations started from every `μ_k`,
     /// `t ← Σ_k w_k μ_k / Σ_k w_k` with `w_k = π_k N(t | μ_k, σ_k² I)/σ_k²` (the stationarity
     /// condition `∇p(t) = 0` of an isotropic mixture, weights normalised in log space); the end
@@ -217,43 +272,42 @@ impl<'a> Mixture<'a> {
         let l = self.l;
         check_len("mixture mode", l, out.len())?;
         check_len("mixture mode scratch", 2 * l, scratch.len())?;
-        if !(search.tol.is_finite() && search.tol >= 0.0) {
-            return Err(Error::InvalidArgument {
-                what: "mode search tolerance must be finite and >= 0",
-            });
-        }
+        Self::check_search(search)?;
         let (cur, next) = scratch.split_at_mut(l);
         let mut best = f32::NEG_INFINITY;
         for start in 0..self.k {
             cur.copy_from_slice(self.mean_of(start));
-            for _ in 0..search.max_iter {
-                let cur_ro: &[f32] = cur;
-                let log_w = |c: usize| self.log_weighted(c, cur_ro) - 2.0 * math::ln(self.sigma[c]);
-                let norm = log_sum_exp_by(self.k, log_w);
-                next.fill(0.0);
-                for c in 0..self.k {
-                    let w = math::exp(log_w(c) - norm);
-                    for (n, &m) in next.iter_mut().zip(self.mean_of(c)) {
-                        *n += w * m;
-                    }
-                }
-                let scale = 1.0 + cur.iter().fold(0.0f32, |a, v| a.max(v.abs()));
-                let step = cur
-                    .iter()
-                    .zip(next.iter())
-                    .fold(0.0f32, |a, (x, y)| a.max((x - y).abs()));
-                cur.copy_from_slice(next);
-                if step <= search.tol * scale {
-                    break;
-                }
-            }
-            let lp = log_sum_exp_by(self.k, |c| self.log_weighted(c, cur));
+            let lp = self.shift(cur, next, search);
             if lp > best || start == 0 {
                 best = lp;
                 out.copy_from_slice(cur);
             }
         }
         Ok(best)
+    }
+
+    /// Every end point of the mean-shift search of [`mode`](Self::mode): the search started
+    /// from `μ_k` ends at row `k` of `out` (`K × L`) with `ln p` there in `log_p[k]` (`K`).
+    /// Each end point is a local maximum (or, rarely, a saddle) of the density; several starts
+    /// may reach the same one. A multimodal density shows all its branches this way (the
+    /// [`mode`](Self::mode) is the row with the largest `log_p`). `scratch` holds `L` floats.
+    pub fn modes(
+        &self,
+        out: &mut [f32],
+        log_p: &mut [f32],
+        scratch: &mut [f32],
+        search: ModeSearch,
+    ) -> Result<()> {
+        let l = self.l;
+        check_len("mixture modes", self.k * l, out.len())?;
+        check_len("mixture mode densities", self.k, log_p.len())?;
+        check_len("mixture modes scratch", l, scratch.len())?;
+        Self::check_search(search)?;
+        for (start, (cur, lp)) in out.chunks_exact_mut(l).zip(log_p.iter_mut()).enumerate() {
+            cur.copy_from_slice(self.mean_of(start));
+            *lp = self.shift(cur, scratch, search);
+        }
+        Ok(())
     }
 
     /// Draws `t ~ p`: a component `k` by `π`, then `μ_k + σ_k ε`, `ε ~ N(0, I_L)`, written to

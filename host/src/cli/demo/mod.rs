@@ -6,6 +6,14 @@ pub mod qlearn;
 pub mod rbf;
 pub mod spam;
 
+pub mod inverse_sine;
+pub mod iris_mdn;
+pub mod mdn_common;
+pub mod mse_baseline;
+pub mod prml_inverse;
+pub mod robot_arm;
+pub mod spiral;
+
 use embedml::envs::EnvId;
 
 use crate::error::Result;
@@ -28,6 +36,16 @@ pub enum Demo {
     Cliffwalking(qlearn::Args),
     /// Seed 003: Q-learning on Taxi-v3.
     Taxi(qlearn::Args),
+    /// Seed 000: an MDN for p(petal_width | sepal_width) on iris, the seed's setup and a tuned one.
+    IrisMdn(iris_mdn::Args),
+    /// PRML Fig 5.19: forward and inverse problem; the inverse's conditional mode has three branches.
+    PrmlInverse(prml_inverse::Args),
+    /// Seed 001: the inverted sinusoid, MDN with many components vs a least-squares net.
+    InverseSine(inverse_sine::Args),
+    /// Seed 001: the hyperbolic spiral, MDN vs a least-squares net.
+    Spiral(spiral::Args),
+    /// Two-link robot arm inverse kinematics (two elbow solutions), L = 2.
+    RobotArm(robot_arm::Args),
 }
 
 impl Demo {
@@ -41,6 +59,11 @@ impl Demo {
             Demo::Frozenlake(args) => qlearn::run(EnvId::FrozenLake4x4 { slippery: true }, args),
             Demo::Cliffwalking(args) => qlearn::run(EnvId::CliffWalking, args),
             Demo::Taxi(args) => qlearn::run(EnvId::Taxi, args),
+            Demo::IrisMdn(args) => iris_mdn::run(args),
+            Demo::PrmlInverse(args) => prml_inverse::run(args),
+            Demo::InverseSine(args) => inverse_sine::run(args),
+            Demo::Spiral(args) => spiral::run(args),
+            Demo::RobotArm(args) => robot_arm::run(args),
         }
     }
 }

@@ -1,0 +1,208 @@
+//! `embedml demo iris-mdn` — seed 000 (SPEC §2): `p(petal_width | sepal_width)` on iris with a
+//! K = 2 MDN, first in the seed's exact setup, then in a tuned one.
+//!
+//! Seed setup: both columns standardised over the 150 rows (sample std), shuffled, 100 train /
+//! 50 test; 1 → 4 sigmoid → 6; weights N(0, 0.01²), biases 0; SGD, LR 0.1, 3000 iterations
+//! of 10 rows drawn with replacement. NLLs are reported in the standardised units, as the seed
+//! does (its figures: train 0.669, test 0.647 — with its μ-gradient erratum; ours is PRML's
+//! correct gradient, and our random streams differ from NumPy's).
+//!
+//! Tuned setup: same split and units; 1 → 8 tanh → 6, Adam LR 0.01 with the step schedule,
+//! batch 10, 200 epochs, σ_min = 0.05 (petal_width takes only 22 distinct values: without a
+//! floor, components collapse onto them) and 5 restarts.
+
+use std::path::PathBuf;
+
+use embedml::{Activation, Rng};
+
+use super::mdn_common::{figure, split, train, DEFAULT_OUT_DIR};
+use crate::data::{Standardizer, Table};
+use crate::error::Result;
+use crate::models::mdn::{DataSet, Hyper, LrSchedule};
+
+/// Seed 000's shuffle: `np.random.seed(28); np.random.permutation(150)` (what its
+/// `DataFrame.sample(frac=1)` draws), so the 100/50 split is the seed's own.
+pub const SEED_ORDER: [usize; 150] = [
+    24, 134, 81, 14, 114, 93, 128, 66, 59, 35, 101, 15, 50, 51, 130, 48, 120, 124, 147, 62, 0, 36,
+    53, 70, 73, 49, 105, 136, 9, 52, 21, 144, 92, 27, 77, 75, 103, 56, 64, 132, 61, 99, 121, 54,
+    13, 119, 115, 122, 30, 16, 141, 145, 33, 69, 84, 38, 95, 46, 63, 40, 82, 18, 79, 37, 125, 19,
+    42, 34, 106, 108, 23, 90, 78, 6, 143, 55, 39, 85, 20, 29, 113, 88, 41, 96, 131, 100, 71, 89,
+    11, 83, 126, 72, 98, 110, 133, 43, 148, 31, 102, 91, 135, 123, 107, 86, 138, 47, 25, 2, 10,
+    111, 112, 17, 74, 149, 65, 58, 137, 80, 116, 57, 127, 67, 146, 117, 97, 76, 44, 142, 139, 4,
+    26, 109, 28, 104, 68, 60, 45, 118, 129, 7, 94, 8, 12, 140, 87, 3, 32, 22, 5, 1,
+];
+
+/// Arguments of `embedml demo iris-mdn`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The iris CSV (columns sepal_width and petal_width).
+    #[arg(long, default_value = "data/iris.csv")]
+    pub data: PathBuf,
+    /// Seed of a shuffle of our own for the train/test split [default: seed 000's shuffle].
+    #[arg(long)]
+    pub split_seed: Option<u64>,
+    /// Seed of the training runs.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Directory of the figures.
+    #[arg(long, default_value = DEFAULT_OUT_DIR)]
+    pub out_dir: PathBuf,
+}
+
+/// Mean NLLs (standardised units) of one setup.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Nll {
+    /// On the 100 training rows.
+    pub train: f64,
+    /// On the 50 test rows.
+    pub test: f64,
+}
+
+/// The standardised `(sepal_width, petal_width)` of `path`, in seed 000's order
+/// ([`SEED_ORDER`]) or shuffled by `split_seed`.
+pub fn data(path: &std::path::Path, split_seed: Option<u64>) -> Result<(Vec<f32>, Vec<f32>)> {
+    let table = Table::read(path)?;
+    let mut x = table.numeric(&[table.column("sepal_width")?])?;
+    let mut t = table.numeric(&[table.column("petal_width")?])?;
+    Standardizer::fit(&x, 1).apply(&mut x);
+    Standardizer::fit(&t, 1).apply(&mut t);
+    let order: Vec<usize> = match split_seed {
+        None if x.len() == SEED_ORDER.len() => SEED_ORDER.to_vec(),
+        None => {
+            return Err(crate::data_err!(
+                "{}: seed 000's split needs the 150 iris rows, found {}",
+                path.display(),
+                x.len()
+            ))
+        }
+        Some(seed) => {
+            let mut order: Vec<usize> = (0..x.len()).collect();
+            Rng::new(seed).shuffle(&mut order);
+            order
+        }
+    };
+    Ok((
+        order.iter().map(|&i| x[i]).collect(),
+        order.iter().map(|&i| t[i]).collect(),
+    ))
+}
+
+/// Seed 000's hyperparameters.
+pub fn seed_hyper(seed: u64) -> Hyper {
+    let mut h = Hyper::new(&[4], Activation::Sigmoid);
+    h.optimizer = "sgd".into();
+    h.lr = 0.1;
+    h.batch = 10;
+    h.iterations = Some(3000);
+    h.init_std = Some(0.01);
+    h.seed = seed;
+    h
+}
+
+/// The tuned hyperparameters (σ_min = [`TUNED_SIGMA_MIN`]).
+pub fn tuned_hyper(seed: u64) -> Hyper {
+    let mut h = Hyper::new(&[8], Activation::Tanh);
+    h.lr = 0.01;
+    h.lr_schedule = LrSchedule::Step;
+    h.batch = 10;
+    h.epochs = 200;
+    h.restarts = 5;
+    h.seed = seed;
+    h
+}
+
+/// σ_min of the tuned setup (standardised petal_width units).
+pub const TUNED_SIGMA_MIN: f32 = 0.05;
+
+/// Trains one setup on the split and returns its NLLs and the model.
+pub fn run_setup(
+    x: &[f32],
+    t: &[f32],
+    hyper: Hyper,
+    sigma_min: f32,
+) -> Result<(Nll, crate::models::mdn::MdnModel)> {
+    let [(xa, ta), (xb, tb)] = split(x, t, 1, 1, 100);
+    let (model, _) = train(
+        hyper,
+        2,
+        sigma_min,
+        &["sepal_width"],
+        &["petal_width"],
+        &xa,
+        &ta,
+    )?;
+    let nll = Nll {
+        train: model.mean_nll(&xa, &ta)?,
+        test: model.mean_nll(&xb, &tb)?,
+    };
+    Ok((nll, model))
+}
+
+/// Runs `embedml demo iris-mdn`: both setups for training seeds `seed … seed + 4` (NLLs and
+/// medians), figures for `seed`.
+pub fn run(args: Args) -> Result<()> {
+    let (x, t) = data(&args.data, args.split_seed)?;
+    let [(xa, ta), (xb, tb)] = split(&x, &t, 1, 1, 100);
+    let sets = [
+        DataSet {
+            label: "train",
+            x: &xa,
+            t: &ta,
+        },
+        DataSet {
+            label: "test",
+            x: &xb,
+            t: &tb,
+        },
+    ];
+    println!(
+        "seed 000: p(petal_width | sepal_width) on iris, standardised, 100 train / 50 test, K = 2"
+    );
+    println!("NLL in nats per point, standardised units (as the seed reports them)");
+    type Setup = (
+        &'static str,
+        fn(u64) -> Hyper,
+        f32,
+        &'static str,
+        &'static str,
+    );
+    let setups: [Setup; 2] = [
+        (
+            "seed setup (4 sigmoid, N(0,0.01²), SGD lr 0.1, 3000 iterations of 10)",
+            seed_hyper,
+            0.0,
+            "iris_mdn_seed.png",
+            "iris, seed 000 setup (K = 2, 4 sigmoid, SGD)",
+        ),
+        (
+            "tuned (8 tanh, Adam 0.01 step schedule, 200 epochs, σ_min 0.05, 5 restarts)",
+            tuned_hyper,
+            TUNED_SIGMA_MIN,
+            "iris_mdn_tuned.png",
+            "iris, tuned (K = 2, 8 tanh, Adam, σ_min 0.05, 5 restarts)",
+        ),
+    ];
+    for (name, hyper, sigma_min, file, title) in setups {
+        println!("{name}:");
+        let mut tests = Vec::new();
+        for s in args.seed..args.seed + 5 {
+            let (nll, model) = run_setup(&x, &t, hyper(s), sigma_min)?;
+            println!(
+                "  training seed {s}: train {:.3}, test {:.3}",
+                nll.train, nll.test
+            );
+            tests.push(nll.test);
+            if s == args.seed {
+                figure(&model, &sets, &args.out_dir, file, title)?;
+            }
+        }
+        tests.sort_by(f64::total_cmp);
+        println!("  median test NLL over 5 seeds: {:.3}", tests[2]);
+    }
+    println!(
+        "seed 000 reports train 0.669, test 0.647 with its μ-gradient erratum (γ(μ−t)/σ); ours is \
+         PRML's γ(μ−t)/σ², which at LR 0.1 has not settled after 3000 iterations (the NumPy \
+         baseline with the fixed gradient gives 0.837 / 0.791 on the seed's own random stream)"
+    );
+    Ok(())
+}
