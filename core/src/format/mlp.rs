@@ -22,29 +22,10 @@ const fn shape_words(l: usize) -> usize {
 /// Shape word `i` of an MLP with `layers` and `loss` (see the module docs of
 /// [`format`](super)).
 fn shape_word(layers: &[Layer], loss: Loss, i: usize) -> u32 {
-    let l = layers.len();
     match i {
-        0 => l as u32,
+        0 => layers.len() as u32,
         1 => loss.id() as u32,
-        i if i < 3 + l => {
-            let k = i - 2;
-            if k == 0 {
-                layers[0].n_in as u32
-            } else {
-                layers[k - 1].n_out as u32
-            }
-        }
-        i => {
-            let j = i - (3 + l);
-            let act = layers[j / 2].activation;
-            if j % 2 == 0 {
-                act.id() as u32
-            } else if let Activation::LeakyRelu(s) = act {
-                s.to_bits()
-            } else {
-                0
-            }
-        }
+        i => layer_word(layers, i - 2),
     }
 }
 
@@ -86,37 +67,7 @@ pub(crate) fn decode_shape(view: &BlobView<'_>, layers: &mut [Layer]) -> Result2
         .ok()
         .and_then(|id| Loss::from_id(id).ok())
         .ok_or(bad("mlp loss id", 1))?;
-    let mut params: u64 = 0;
-    for (k, layer) in layers.iter_mut().enumerate() {
-        let (n_in, n_out) = (word(2 + k), word(3 + k));
-        if n_in == 0 {
-            return Err(bad("mlp width", 2 + k));
-        }
-        if n_out == 0 {
-            return Err(bad("mlp width", 3 + k));
-        }
-        let a = 3 + l + 2 * k;
-        let slope = f32::from_bits(word(a + 1));
-        let activation = u8::try_from(word(a))
-            .ok()
-            .and_then(|id| Activation::from_id(id, slope).ok())
-            .ok_or(bad("mlp activation id", a))?;
-        if let Activation::LeakyRelu(s) = activation {
-            if !s.is_finite() {
-                return Err(FormatError::NonFinite {
-                    what: "mlp leaky relu slope",
-                    index: k,
-                });
-            }
-        }
-        // Widths are < 2^32, so one layer fits in u64; the sum saturates.
-        params = params.saturating_add(n_in as u64 * n_out as u64 + n_out as u64);
-        *layer = Layer {
-            n_in: n_in as usize,
-            n_out: n_out as usize,
-            activation,
-        };
-    }
+    let params = decode_layers(view, &MLP_NAMES, 2, 3 + l, layers)?;
     if params != view.param_count() as u64 {
         return Err(FormatError::ShapeMismatch {
             what: "mlp parameter count",
@@ -146,6 +97,93 @@ pub(crate) fn decode_shape(view: &BlobView<'_>, layers: &mut [Layer]) -> Result2
         }
     }
     Ok(loss)
+}
+
+/// Field names used in the errors of [`decode_layers`] (one set per kind).
+pub(crate) struct LayerNames {
+    /// Name of a zero width.
+    pub width: &'static str,
+    /// Name of an unknown activation id.
+    pub activation: &'static str,
+    /// Name of a non-finite LeakyReLU slope.
+    pub slope: &'static str,
+}
+
+/// The MLP's field names.
+const MLP_NAMES: LayerNames = LayerNames {
+    width: "mlp width",
+    activation: "mlp activation id",
+    slope: "mlp leaky relu slope",
+};
+
+/// Decodes a layer stack stored as `layers.len() + 1` widths from shape word `widths_at` and
+/// `(activation id, slope bits)` pairs from word `acts_at` (the MLP and MDN layouts), into
+/// `layers`; returns the parameter count they imply (saturating). The caller has checked that
+/// every word exists.
+pub(crate) fn decode_layers(
+    view: &BlobView<'_>,
+    names: &LayerNames,
+    widths_at: usize,
+    acts_at: usize,
+    layers: &mut [Layer],
+) -> Result2<u64> {
+    let word = |i: usize| view.shape_word(i).unwrap_or(0);
+    let bad = |what, index| FormatError::InvalidValue { what, index };
+    let mut params: u64 = 0;
+    for (k, layer) in layers.iter_mut().enumerate() {
+        let (n_in, n_out) = (word(widths_at + k), word(widths_at + 1 + k));
+        if n_in == 0 {
+            return Err(bad(names.width, widths_at + k));
+        }
+        if n_out == 0 {
+            return Err(bad(names.width, widths_at + 1 + k));
+        }
+        let a = acts_at + 2 * k;
+        let slope = f32::from_bits(word(a + 1));
+        let activation = u8::try_from(word(a))
+            .ok()
+            .and_then(|id| Activation::from_id(id, slope).ok())
+            .ok_or(bad(names.activation, a))?;
+        if let Activation::LeakyRelu(s) = activation {
+            if !s.is_finite() {
+                return Err(FormatError::NonFinite {
+                    what: names.slope,
+                    index: k,
+                });
+            }
+        }
+        // Widths are < 2^32, so one layer fits in u64; the sum saturates.
+        params = params.saturating_add(n_in as u64 * n_out as u64 + n_out as u64);
+        *layer = Layer {
+            n_in: n_in as usize,
+            n_out: n_out as usize,
+            activation,
+        };
+    }
+    Ok(params)
+}
+
+/// Shape words of a layer stack in the MLP/MDN layout: word `i` of `widths(L + 1) ++
+/// (activation id, slope bits) × L`.
+pub(crate) fn layer_word(layers: &[Layer], i: usize) -> u32 {
+    let l = layers.len();
+    if i < l + 1 {
+        if i == 0 {
+            layers[0].n_in as u32
+        } else {
+            layers[i - 1].n_out as u32
+        }
+    } else {
+        let j = i - (l + 1);
+        let act = layers[j / 2].activation;
+        if j % 2 == 0 {
+            act.id() as u32
+        } else if let Activation::LeakyRelu(s) = act {
+            s.to_bits()
+        } else {
+            0
+        }
+    }
 }
 
 /// `Result` with a [`FormatError`].
