@@ -216,7 +216,7 @@ fn mdn_round_trip_gives_bit_identical_mixtures() {
 fn mdn_shape_checks_report_expected_and_found() {
     let net = mdn();
     let good = to_vec(|o| net.to_blob(o));
-    // A 1-5-9 blob into a 1-4-9 model: the units differ first (the parameter count follows).
+    // A 1-5-9 blob into a 1-4-9 model: the parameter count differs.
     assert_eq!(
         Inverse2::from_blob(&good).unwrap_err(),
         FormatError::ShapeMismatch {
