@@ -205,3 +205,86 @@ fn a_hardfault_logs_the_pc_and_exits_101() {
         &["HardFault at pc = 0x"],
     );
 }
+
+#[test]
+fn mdn_matches_the_host_on_cortex_m4f() {
+    expect(
+        &MPS2_AN386,
+        "mdn",
+        0,
+        &[
+            "mdn on mps2-an386 (cortex-m4f)",
+            "prml_inverse.bin: 332 bytes, K = 3, 64 parameters",
+            // The trimodal input t = 0.5: three branches, the mode on the lower one.
+            "t = 0.5: pi [0.07986903, 0.7017813, 0.21834968], mu [0.7900048, 0.53294057, 0.21374439]",
+            "mean 0.48377562, mode 0.21459143",
+            "pi: 33 outputs match",
+            "mu: 33 outputs match",
+            "sigma: 33 outputs match",
+            "mean: 11 outputs match",
+            "mode: 11 outputs match",
+            "PASS",
+        ],
+    );
+}
+
+#[test]
+fn mdn_matches_the_host_on_cortex_m3_soft_float() {
+    expect(
+        &LM3S6965,
+        "mdn",
+        0,
+        &[
+            "mdn on lm3s6965 (cortex-m3)",
+            "mean: 11 outputs match",
+            "mode: 11 outputs match",
+            "PASS",
+        ],
+    );
+}
+
+#[test]
+fn naive_bayes_learns_golf_on_the_device_and_runs_the_host_spam_filter() {
+    for board in [&MPS2_AN386, &LM3S6965] {
+        expect(
+            board,
+            "naive_bayes",
+            0,
+            &[
+                "golf: learnt 5.0 no / 9.0 yes rows on the device",
+                "golf: P(no | sunny, cool, high, windy) = 0.7954",
+                "spam.bin: 80 bytes, 30.0 spam / 100.0 ham messages",
+                "spam: P(spam | viagra, not limited) = 0.9127",
+                "PASS",
+            ],
+        );
+    }
+}
+
+#[test]
+fn qlearn_learns_frozen_lake_on_cortex_m4f() {
+    expect(
+        &MPS2_AN386,
+        "qlearn",
+        0,
+        &[
+            "non-slippery: 2000 training episodes",
+            "non-slippery: greedy success 1.0 over 1000 episodes (mean 6.0 steps)",
+            "slippery: 50000 training episodes",
+            // seed 0 on the device: 0.74 (the optimum is 0.744)
+            "slippery: greedy success 0.74 over 1000 episodes",
+            "  H > > G",
+            "PASS",
+        ],
+    );
+}
+
+#[test]
+fn qlearn_learns_frozen_lake_on_cortex_m3_soft_float() {
+    expect(
+        &LM3S6965,
+        "qlearn",
+        0,
+        &["non-slippery: greedy success 1.0", "PASS"],
+    );
+}

@@ -23,9 +23,9 @@ use std::f32::consts::{FRAC_1_SQRT_2, PI};
 use std::path::PathBuf;
 
 use embedml::format::{Aligned, BlobView, MlpRef, ModelKind, Scaling};
+use embedml::kernels::loss::Loss;
 use embedml::models::mdn::ModeSearch;
 use embedml::models::naive_bayes::BernoulliNb;
-use embedml::kernels::loss::Loss;
 use embedml::optim::{Adam, Optimizer};
 use embedml::{mdn_type, mlp_type, Activation, Parameters, Rng};
 
@@ -311,7 +311,11 @@ fn sweep(net: &mut Inverse, ts: &[f32]) -> Sweep {
 }
 
 fn inverse_expected_source(ts: &[f32], s: &Sweep) -> String {
-    let list = |v: &[f32]| v.iter().map(|x| format!("    {x:?},\n")).collect::<String>();
+    let list = |v: &[f32]| {
+        v.iter()
+            .map(|x| format!("    {x:?},\n"))
+            .collect::<String>()
+    };
     let rows = |v: &[[f32; 3]]| {
         v.iter()
             .map(|r| format!("    [{:?}, {:?}, {:?}],\n", r[0], r[1], r[2]))
@@ -386,7 +390,11 @@ fn prml_inverse_mdn_files_are_consistent_with_core() {
             s.mu[at]
         );
     }
-    assert!((s.mode[1] - 0.0348).abs() < 0.05, "mode at t = 0.1: {}", s.mode[1]);
+    assert!(
+        (s.mode[1] - 0.0348).abs() < 0.05,
+        "mode at t = 0.1: {}",
+        s.mode[1]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
