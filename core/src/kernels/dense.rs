@@ -84,6 +84,7 @@ pub fn forward(
 /// bit-identical. The caller has checked the lengths (`x.len() == I`, `w.len() == I · y.len()`).
 #[inline(always)]
 fn rows_fixed<const I: usize>(w: &[f32], b: &[f32], x: &[f32], y: &mut [f32]) {
+    const { assert!(I <= 16, "rows_fixed unrolls at most 16 inputs") };
     let Ok(xv) = <[f32; I]>::try_from(x) else {
         return;
     };
@@ -106,15 +107,22 @@ fn rows_fixed<const I: usize>(w: &[f32], b: &[f32], x: &[f32], y: &mut [f32]) {
         ) else {
             return;
         };
-        let (mut a0, mut a1, mut a2, mut a3) = (*b0, *b1, *b2, *b3);
-        for i in 0..I {
-            let xi = xv[i];
-            a0 += r0[i] * xi;
-            a1 += r1[i] * xi;
-            a2 += r2[i] * xi;
-            a3 += r3[i] * xi;
+        let mut a = [*b0, *b1, *b2, *b3];
+        // Written out by `macs!` (constant indices), so the input stays in registers and no
+        // loop counter or pointer update is left: one load and one multiply-add per weight.
+        macro_rules! macs {
+            ($($i:literal)*) => {$(
+                if $i < I {
+                    let xi = xv[$i % I];
+                    a[0] += r0[$i % I] * xi;
+                    a[1] += r1[$i % I] * xi;
+                    a[2] += r2[$i % I] * xi;
+                    a[3] += r3[$i % I] * xi;
+                }
+            )*};
         }
-        (*y0, *y1, *y2, *y3) = (a0, a1, a2, a3);
+        macs!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+        (*y0, *y1, *y2, *y3) = (a[0], a[1], a[2], a[3]);
     }
     for ((row, yo), &bo) in w4
         .remainder()
@@ -122,10 +130,18 @@ fn rows_fixed<const I: usize>(w: &[f32], b: &[f32], x: &[f32], y: &mut [f32]) {
         .zip(y4.into_remainder())
         .zip(b4.remainder())
     {
+        let Ok(row) = <&[f32; I]>::try_from(row) else {
+            return;
+        };
         let mut acc = bo;
-        for i in 0..I {
-            acc += row[i] * xv[i];
+        macro_rules! mac {
+            ($($i:literal)*) => {$(
+                if $i < I {
+                    acc += row[$i % I] * xv[$i % I];
+                }
+            )*};
         }
+        mac!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
         *yo = acc;
     }
 }
