@@ -30,9 +30,10 @@ fn shape_word(layers: &[Layer], loss: Loss, i: usize) -> u32 {
 }
 
 /// Decodes and checks an MLP blob's shape into `layers` (whose length must be the blob's layer
-/// count) and returns its loss and its parameter count. Checks the kind, the layer count, the
-/// number of shape words, ids, widths, the parameter count and the standardisation columns.
-pub(crate) fn decode_shape(view: &BlobView<'_>, layers: &mut [Layer]) -> Result2<Loss> {
+/// count, shape word 0) and returns its loss. Checks the kind, the layer count, the number of
+/// shape words, ids, widths, the parameter count and the standardisation columns. (The typed
+/// loaders use it; runtime-sized tools such as `embedml inspect` call it with a `Vec`.)
+pub fn decode_mlp_shape(view: &BlobView<'_>, layers: &mut [Layer]) -> Result2<Loss> {
     view.expect_kind(ModelKind::Mlp)?;
     if layers.is_empty() {
         return Err(FormatError::InvalidValue {
@@ -200,7 +201,7 @@ fn typed_shape<const L: usize>(
         n_out: 1,
         activation: Activation::Identity,
     }; L];
-    let loss = decode_shape(view, &mut layers)?;
+    let loss = decode_mlp_shape(view, &mut layers)?;
     if view.param_count() != p {
         return Err(FormatError::ShapeMismatch {
             what: "mlp parameters",
@@ -258,31 +259,63 @@ impl<const L: usize, const P: usize, const U: usize> Mlp<L, P, U> {
         output: Option<Scaling<'_>>,
         out: &mut [u8],
     ) -> Result2<usize> {
-        for (what, s, want) in [
-            ("input standardisation columns", input, self.n_inputs()),
-            ("output standardisation columns", output, self.n_outputs()),
-        ] {
-            if let Some(s) = s {
-                if s.mean.len() != want {
-                    return Err(FormatError::ShapeMismatch {
-                        what,
-                        expected: want,
-                        found: s.mean.len(),
-                    });
-                }
+        let params = crate::params::Parameters::params(self);
+        write_mlp_blob(out, self.layers(), self.loss(), params, input, output)
+    }
+}
+
+/// Length of the blob of an MLP with `layers` and `n_params` parameters, with `n_in` / `n_out`
+/// standardised columns (0 = none).
+pub fn mlp_blob_len(layers: &[Layer], n_in: usize, n_out: usize, n_params: usize) -> usize {
+    blob_len(shape_words(layers.len()), n_in, n_out, n_params)
+}
+
+/// Writes the blob of a runtime-sized MLP (the host's models): `layers`, `loss`, `params` in
+/// the MLP order, optional standardisation constants. Checks the layers, the parameter count
+/// and the scaling columns; returns the blob's length.
+pub fn write_mlp_blob(
+    out: &mut [u8],
+    layers: &[Layer],
+    loss: Loss,
+    params: &[f32],
+    input: Option<Scaling<'_>>,
+    output: Option<Scaling<'_>>,
+) -> Result2<usize> {
+    let (p, _) = mlp::check_layers(layers).map_err(|_| FormatError::InvalidValue {
+        what: "mlp layers",
+        index: 0,
+    })?;
+    if p != params.len() {
+        return Err(FormatError::ShapeMismatch {
+            what: "mlp parameter count",
+            expected: p,
+            found: params.len(),
+        });
+    }
+    let (n_in, n_out) = (layers[0].n_in, layers[layers.len() - 1].n_out);
+    for (what, s, want) in [
+        ("input standardisation columns", input, n_in),
+        ("output standardisation columns", output, n_out),
+    ] {
+        if let Some(s) = s {
+            if s.mean.len() != want {
+                return Err(FormatError::ShapeMismatch {
+                    what,
+                    expected: want,
+                    found: s.mean.len(),
+                });
             }
         }
-        let (layers, loss) = (self.layers(), self.loss());
-        write_blob_fn(
-            out,
-            ModelKind::Mlp,
-            shape_words(L),
-            |i| shape_word(layers, loss, i),
-            input,
-            output,
-            crate::params::Parameters::params(self),
-        )
     }
+    write_blob_fn(
+        out,
+        ModelKind::Mlp,
+        shape_words(layers.len()),
+        |i| shape_word(layers, loss, i),
+        input,
+        output,
+        params,
+    )
 }
 
 /// An inference-only MLP that runs **in place** from a borrowed blob (in flash): the parameters

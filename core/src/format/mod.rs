@@ -91,7 +91,7 @@ mod write;
 pub use aligned::Aligned;
 pub use error::FormatError;
 pub use mdn::mdn_shape_words;
-pub use mlp::{MlpRef, MLP_SHAPE_WORDS_PER_LAYER};
+pub use mlp::{decode_mlp_shape, mlp_blob_len, write_mlp_blob, MlpRef, MLP_SHAPE_WORDS_PER_LAYER};
 pub use naive_bayes::{categorical_shape_words, BERNOULLI_SHAPE_WORDS};
 pub use qtable::QTABLE_SHAPE_WORDS;
 pub use view::{BlobView, ScalingView};

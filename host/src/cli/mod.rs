@@ -3,6 +3,8 @@
 
 pub mod demo;
 pub mod eval;
+pub mod export;
+pub mod inspect;
 pub mod predict;
 pub mod train;
 
@@ -16,6 +18,8 @@ Examples:
   embedml eval --model iris.safetensors --data data/iris.csv
   embedml predict --model iris.safetensors --data data/iris.csv --csv
   embedml train mlp --data data/iris.csv --x petal_length --y petal_width --standardize --out pw.safetensors --json
+  embedml export --model pw.safetensors --out pw.bin --rust pw_expected.rs
+  embedml inspect pw.bin
   embedml demo rbf --seed 1
 
 Errors are one line on stderr (`error: …`) with exit code 2.";
@@ -39,6 +43,10 @@ pub enum Command {
     Eval(eval::Args),
     /// Predictions of a saved model, one row per input row.
     Predict(predict::Args),
+    /// Write a model's device blob (format v1) and the outputs the device must reproduce.
+    Export(export::Args),
+    /// Show what a device blob holds (after every format check).
+    Inspect(inspect::Args),
     /// Worked examples from the source documents.
     #[command(subcommand)]
     Demo(demo::Demo),
@@ -50,6 +58,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(kind) => train::run(kind),
         Command::Eval(args) => eval::run(args),
         Command::Predict(args) => predict::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Inspect(args) => inspect::run(args),
         Command::Demo(demo) => demo.run(),
     }
 }
