@@ -25,11 +25,12 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (workspace)"
 cargo test --workspace
 
-step "core with the micromath approximations: accuracy"
-cargo test -p embedml --features micromath --lib math::
+step "core unit tests with the micromath approximations"
+cargo test -p embedml --features micromath --lib
+cargo clippy -p embedml --all-targets --features micromath,defmt -- -D warnings
 
-step "core docs (warnings are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc -p embedml --no-deps --features std
+step "docs of core and host (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc -p embedml -p embedml-host --no-deps --features embedml/std
 
 step "no_std builds: Cortex-M4F and Cortex-M0 (no FPU, no atomics)"
 cargo build -p embedml --target thumbv7em-none-eabihf

@@ -174,9 +174,9 @@ impl Table {
                 ));
             }
         }
-        let mut labels: Vec<String> = self.cells(col).map(str::to_owned).collect();
-        labels.sort();
-        labels.dedup();
+        // Distinct labels first (a set of borrowed cells), then owned and sorted.
+        let distinct: std::collections::BTreeSet<&str> = self.cells(col).collect();
+        let mut labels: Vec<String> = distinct.into_iter().map(str::to_owned).collect();
         sort_labels(&mut labels);
         Ok(labels)
     }

@@ -3,7 +3,8 @@
 //! A model file is a safetensors file whose `__metadata__` holds `format = "embedml"`,
 //! `format_version = "1"`, `kind` (e.g. `"mlp"`) and the model's own keys (JSON-encoded values
 //! where a value is not a plain string). Tensors are F32, little-endian, in the model's
-//! documented parameter order. [`ModelFile::load`] checks the container, the format, the dtype
+//! documented parameter order; statistics that need more precision (naive Bayes' Gaussian
+//! means) may be F64 ([`ModelFile::push_f64`], [`ModelFile::tensor_f64`]). [`ModelFile::load`] checks the container, the format, the dtype
 //! and that every value is finite; each model kind then checks its own tensors and shapes with
 //! [`ModelFile::tensor`].
 
@@ -46,6 +47,19 @@ pub struct ModelFile {
     pub metadata: BTreeMap<String, String>,
     /// Tensors.
     pub tensors: Vec<Tensor>,
+    /// F64 tensors (empty for most kinds).
+    pub tensors_f64: Vec<Tensor64>,
+}
+
+/// One named F64 tensor (statistics kept in double precision).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tensor64 {
+    /// Name.
+    pub name: String,
+    /// Shape (row-major).
+    pub shape: Vec<usize>,
+    /// Values, `shape.iter().product()` of them.
+    pub data: Vec<f64>,
 }
 
 impl ModelFile {
@@ -59,6 +73,7 @@ impl ModelFile {
             origin: String::new(),
             metadata,
             tensors: Vec::new(),
+            tensors_f64: Vec::new(),
         }
     }
 
@@ -150,6 +165,40 @@ impl ModelFile {
         Ok(&t.data)
     }
 
+    /// Appends an F64 tensor; `data` must have `shape`'s element count.
+    pub fn push_f64(&mut self, name: &str, shape: &[usize], data: &[f64]) -> Result<()> {
+        let n: usize = shape.iter().product();
+        if n != data.len() {
+            return Err(model_err!(
+                "tensor '{name}' has {} values for shape {shape:?}",
+                data.len()
+            ));
+        }
+        self.tensors_f64.push(Tensor64 {
+            name: name.to_owned(),
+            shape: shape.to_vec(),
+            data: data.to_vec(),
+        });
+        Ok(())
+    }
+
+    /// The values of F64 tensor `name`, which must have exactly `shape`.
+    pub fn tensor_f64(&self, name: &str, shape: &[usize]) -> Result<&[f64]> {
+        let t = self
+            .tensors_f64
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| model_err!("{}model file has no F64 tensor '{name}'", self.prefix()))?;
+        if t.shape != shape {
+            return Err(model_err!(
+                "{}tensor '{name}' has shape {:?}, expected {shape:?}",
+                self.prefix(),
+                t.shape
+            ));
+        }
+        Ok(&t.data)
+    }
+
     /// Serialises to safetensors bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let bytes: Vec<Vec<u8>> = self
@@ -157,9 +206,19 @@ impl ModelFile {
             .iter()
             .map(|t| t.data.iter().flat_map(|v| v.to_le_bytes()).collect())
             .collect();
-        let mut views = Vec::with_capacity(self.tensors.len());
+        let bytes64: Vec<Vec<u8>> = self
+            .tensors_f64
+            .iter()
+            .map(|t| t.data.iter().flat_map(|v| v.to_le_bytes()).collect())
+            .collect();
+        let mut views = Vec::with_capacity(self.tensors.len() + self.tensors_f64.len());
         for (t, b) in self.tensors.iter().zip(&bytes) {
             let view = TensorView::new(Dtype::F32, t.shape.clone(), b)
+                .map_err(|e| model_err!("tensor '{}': {e}", t.name))?;
+            views.push((t.name.clone(), view));
+        }
+        for (t, b) in self.tensors_f64.iter().zip(&bytes64) {
+            let view = TensorView::new(Dtype::F64, t.shape.clone(), b)
                 .map_err(|e| model_err!("tensor '{}': {e}", t.name))?;
             views.push((t.name.clone(), view));
         }
@@ -168,7 +227,8 @@ impl ModelFile {
     }
 
     /// Parses safetensors bytes; `origin` names the source in error messages. Checks the
-    /// container, `format`, `format_version`, that every tensor is F32 and every value finite.
+    /// container, `format`, `format_version`, that every tensor is F32 (or F64) and every value
+    /// finite.
     pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Self> {
         let st = SafeTensors::deserialize(bytes)
             .map_err(|e| model_err!("{origin}: not a safetensors model file ({e})"))?;
@@ -202,10 +262,29 @@ impl ModelFile {
         }
         // Tensors in file (offset) order.
         let mut tensors = Vec::new();
+        let mut tensors_f64 = Vec::new();
         for name in header.offset_keys() {
             let view = st
                 .tensor(&name)
                 .map_err(|e| model_err!("{origin}: tensor '{name}': {e}"))?;
+            if view.dtype() == Dtype::F64 {
+                let data: Vec<f64> = view
+                    .data()
+                    .chunks_exact(8)
+                    .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+                    .collect();
+                if data.iter().any(|v| !v.is_finite()) {
+                    return Err(model_err!(
+                        "{origin}: tensor '{name}' has non-finite values"
+                    ));
+                }
+                tensors_f64.push(Tensor64 {
+                    name,
+                    shape: view.shape().to_vec(),
+                    data,
+                });
+                continue;
+            }
             if view.dtype() != Dtype::F32 {
                 return Err(model_err!(
                     "{origin}: tensor '{name}' is {:?}, expected F32",
@@ -232,6 +311,7 @@ impl ModelFile {
             origin: origin.to_owned(),
             metadata,
             tensors,
+            tensors_f64,
         })
     }
 
@@ -308,6 +388,11 @@ mod tests {
         };
         assert_eq!(sorted(back.tensors.clone()), sorted(m.tensors.clone()));
         assert_eq!(back.get_json::<Vec<usize>>("sizes").unwrap(), vec![2, 3]);
+        let mut w = m.clone();
+        w.push_f64("mean", &[2], &[0.1, 1.0 / 3.0]).unwrap();
+        let back = ModelFile::from_bytes(&w.to_bytes().unwrap(), "x").unwrap();
+        assert_eq!(back.tensor_f64("mean", &[2]).unwrap(), &[0.1, 1.0 / 3.0]);
+        assert!(back.tensor_f64("mean", &[3]).is_err());
         assert_eq!(
             back.tensor("layers.0.bias", &[3]).unwrap(),
             &[0.5, -0.5, 0.0]

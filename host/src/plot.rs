@@ -14,7 +14,7 @@
 //! inputs give empty axes, degenerate ranges are widened, inconsistent shapes are typed errors,
 //! and every file is written atomically (a temporary file in the same directory, then a rename).
 //!
-//! Drawing uses `plotters`' bitmap backend; text is laid out by [`backend`] with DejaVu Sans
+//! Drawing uses `plotters`' bitmap backend; text is laid out by the private `backend` module with DejaVu Sans
 //! embedded in the binary (the `dejavu` crate), so no system font, fontconfig or freetype is
 //! needed (checked by running the tests with `/usr/share/fonts` and `/etc/fonts` hidden).
 //! Font licence: DejaVu fonts are derived from Bitstream Vera (Bitstream Vera Fonts licence, a

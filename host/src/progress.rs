@@ -12,3 +12,14 @@ pub fn epochs(epochs: u64) -> ProgressBar {
     bar.set_style(style);
     bar
 }
+
+/// A bar counting training `episodes`, showing a message (the recent mean return).
+pub fn episodes(episodes: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(episodes), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:30} episode {pos}/{len} {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}

@@ -372,12 +372,12 @@ fn errors_are_one_line_with_exit_code_2() {
     let e = fails(&["eval", "--model", &iris, "--data", &iris]);
     assert!(e.contains("not a safetensors"), "{e}");
     // A safetensors file of another kind.
-    let mut other = ModelFile::new("qlearn");
+    let mut other = ModelFile::new("svm");
     other.push("q", &[2, 2], &[0.0; 4]).unwrap();
     let other_path = Tmp::new("q.safetensors");
     other.save(&other_path.0).unwrap();
     let e = fails(&["eval", "--model", other_path.s(), "--data", &iris]);
-    assert!(e.contains("model is a qlearn, expected one of: mlp"), "{e}");
+    assert!(e.contains("model is a svm, expected one of: mlp"), "{e}");
     // A safetensors file without embedml metadata.
     let mut foreign = ModelFile::new("mlp");
     foreign.metadata.clear();

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod eval;
 pub mod export;
 pub mod inspect;
+pub mod plot;
 pub mod predict;
 pub mod train;
 
@@ -21,6 +22,10 @@ Examples:
   embedml export --model pw.safetensors --out pw.bin --rust pw_expected.rs
   embedml inspect pw.bin
   embedml demo rbf --seed 1
+  embedml train nb --kind categorical --data data/golf.csv --y play --alpha 1 --out golf.safetensors
+  embedml train qlearn --env frozenlake-4x4 --out frozenlake.safetensors
+  embedml eval --model frozenlake.safetensors --episodes 10000 --json
+  embedml plot --model frozenlake.safetensors --out curve.png
 
 Errors are one line on stderr (`error: …`) with exit code 2.";
 
@@ -47,6 +52,8 @@ pub enum Command {
     Export(export::Args),
     /// Show what a device blob holds (after every format check).
     Inspect(inspect::Args),
+    /// The figure of a saved model (Q-learning: learning curve) as a PNG.
+    Plot(plot::Args),
     /// Worked examples from the source documents.
     #[command(subcommand)]
     Demo(demo::Demo),
@@ -60,6 +67,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Predict(args) => predict::run(args),
         Command::Export(args) => export::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Plot(args) => plot::run(args),
         Command::Demo(demo) => demo.run(),
     }
 }

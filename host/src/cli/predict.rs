@@ -11,7 +11,8 @@ const EXAMPLES: &str = "\
 Examples:
   embedml predict --model iris.safetensors --data data/iris.csv
   embedml predict --model iris.safetensors --data data/iris.csv --csv > predictions.csv
-  embedml predict --model pw.safetensors --data data/iris.csv --json";
+  embedml predict --model pw.safetensors --data data/iris.csv --json
+  embedml predict --model frozenlake.safetensors --json";
 
 /// Arguments of `embedml predict`.
 #[derive(Debug, Clone, clap::Args)]
@@ -20,10 +21,16 @@ pub struct Args {
     /// A model file written by `embedml train`.
     #[arg(long, value_name = "MODEL.safetensors")]
     pub model: PathBuf,
-    /// Data with the model's input columns (CSV with a header row; other columns ignored).
+    /// Data with the model's input columns (CSV with a header row; other columns ignored);
+    /// required for data-driven models, not taken by Q-learning models (which print their
+    /// Q-table and greedy policy). Naive Bayes (categorical, Bernoulli): an empty cell is a
+    /// feature not observed, left out of the product; a category the model never saw is an
+    /// error.
     #[arg(long, value_name = "FILE.csv")]
-    pub data: PathBuf,
-    /// Print one JSON object `{"n":…,"columns":[…],"predictions":[…]}` on stdout.
+    pub data: Option<PathBuf>,
+    /// Print one JSON object `{"n":…,"columns":[…],"predictions":[…]}` on stdout (naive
+    /// Bayes: `{"n":…,"classes":[…],"predictions":[{"class":…,"proba":{class: p,…}},…]}`;
+    /// Q-learning: `{"env":…,"q":[[…],…],"policy":[…]}`).
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
     /// Print CSV on stdout: `class,<class names…>` (classifiers) or the target columns.
@@ -34,14 +41,21 @@ pub struct Args {
 /// Runs `embedml predict`.
 pub fn run(args: Args) -> Result<()> {
     let model = load_model(&args.model)?;
-    let table = Table::read(&args.data)?;
-    let p = model.predict(&table)?;
-    let text = if args.json {
-        to_json(&p).to_string() + "\n"
-    } else if args.csv {
-        to_csv(&p)
+    let table = match &args.data {
+        Some(path) => Some(Table::read(path)?),
+        None => None,
+    };
+    let text = if let Some(text) = model.predict_custom(table.as_ref(), args.json)? {
+        text
     } else {
-        to_table(&p)
+        let table = table.ok_or_else(|| {
+            HostError::Usage(format!(
+                "{} is a {} model: predict needs --data FILE.csv",
+                args.model.display(),
+                model.kind()
+            ))
+        })?;
+        generic(&model.predict(&table)?, &args)
     };
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -50,6 +64,17 @@ pub fn run(args: Args) -> Result<()> {
             Err(HostError::io(std::path::Path::new("<stdout>"), e))
         }
         _ => Ok(()),
+    }
+}
+
+/// The generic output: JSON, CSV or a text table.
+fn generic(p: &Predictions, args: &Args) -> String {
+    if args.json {
+        to_json(p).to_string() + "\n"
+    } else if args.csv {
+        to_csv(p)
+    } else {
+        to_table(p)
     }
 }
 

@@ -84,6 +84,43 @@ pub trait HostModel {
             self.kind()
         )))
     }
+    /// The name of [`EvalReport::loss`] in `eval` output (`"loss"`; naive Bayes: `"log_loss"`).
+    fn loss_name(&self) -> &'static str {
+        "loss"
+    }
+    /// `embedml eval` done the kind's own way (e.g. Q-learning: greedy episodes, no data):
+    /// the text to print, or `None` for the generic data-driven path ([`HostModel::evaluate`]).
+    fn evaluate_custom(
+        &self,
+        _table: Option<&Table>,
+        _opts: &EvalOptions,
+    ) -> Result<Option<String>> {
+        Ok(None)
+    }
+    /// `embedml predict` done the kind's own way (its own JSON or text): the text to print, or
+    /// `None` for the generic path ([`HostModel::predict`]).
+    fn predict_custom(&self, _table: Option<&Table>, _json: bool) -> Result<Option<String>> {
+        Ok(None)
+    }
+    /// `embedml plot`: writes the kind's figure to `out` (default: not supported).
+    fn plot(&self, out: &Path) -> Result<()> {
+        Err(crate::error::HostError::Usage(format!(
+            "{} models have no plot (writing {})",
+            self.kind(),
+            out.display()
+        )))
+    }
+}
+
+/// Options of `embedml eval` beyond the data (used by environment-driven kinds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EvalOptions {
+    /// Evaluation episodes.
+    pub episodes: u32,
+    /// Seed of the evaluation's random numbers.
+    pub seed: u64,
+    /// Print JSON.
+    pub json: bool,
 }
 
 /// A registered model kind: its name and loader.
@@ -127,6 +164,8 @@ macro_rules! register_kinds {
 
 register_kinds! {
     mlp => Mlp: "Multilayer perceptron: regression, binary or multiclass classification",
+    nb => Nb: "Naive Bayes: categorical, Bernoulli, multinomial or Gaussian features",
+    qlearn => Qlearn: "Tabular Q-learning on a gymnasium-compatible toy-text environment",
 }
 
 /// Loads a model file of any registered kind.
