@@ -176,5 +176,34 @@ fn export_round_trips_to_core_bit_for_bit_and_inspect_describes_it() {
     assert!(err(&["inspect", m]).contains("not an embedml blob"));
     assert!(err(&["inspect", "/nonexistent/x.bin"]).contains("/nonexistent/x.bin"));
     assert!(err(&["export", "--model", b, "--out", bd]).starts_with("error: "));
-    let _ = std::fs::remove_dir_all(blob.parent().unwrap());
+    for p in [&model, &blob, &rs, &inputs, &bad] {
+        let _ = std::fs::remove_file(p);
+    }
+    let _ = std::fs::remove_file(format!("{b}.expected.csv"));
+}
+
+/// Kinds without a device export yet say so (one line, exit 2) instead of writing anything.
+#[test]
+fn export_of_a_kind_without_a_blob_layout_in_the_host_is_a_clear_error() {
+    let model = tmp("golf.safetensors");
+    let out = tmp("golf.bin");
+    let m = model.to_str().unwrap();
+    ok(&[
+        "train",
+        "nb",
+        "--kind",
+        "categorical",
+        "--data",
+        &data("golf.csv"),
+        "--y",
+        "play",
+        "--alpha",
+        "1",
+        "--out",
+        m,
+    ]);
+    let e = err(&["export", "--model", m, "--out", out.to_str().unwrap()]);
+    assert!(e.contains("export is not supported for model kind"), "{e}");
+    assert!(!out.exists());
+    let _ = std::fs::remove_file(&model);
 }
