@@ -39,8 +39,12 @@ cargo build -p embedml --target thumbv6m-none-eabi
 cargo build -p embedml --target thumbv6m-none-eabi --features micromath
 
 if [ -f firmware/Cargo.toml ]; then
-  step "firmware: fmt, clippy"
-  (cd firmware && cargo fmt --all -- --check && cargo clippy --release -- -D warnings)
+  step "firmware: fmt, clippy (the three boards, and micromath)"
+  (cd firmware && cargo fmt --all -- --check && cargo clippy --release --bins -- -D warnings &&
+    cargo clippy --release --bins --target thumbv7m-none-eabi --no-default-features \
+      --features qemu,lm3s6965,micromath --target-dir target/micromath -- -D warnings &&
+    cargo clippy --release --bins --no-default-features --features rtt,nrf52840 \
+      --target-dir target/nrf52840 -- -D warnings)
 fi
 
 step "all checks passed"

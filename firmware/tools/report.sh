@@ -47,7 +47,9 @@ for entry in "${boards[@]}"; do
   done
 done
 echo "  (flash = .vector_table + .text + .rodata + .data; ram = static .data + .bss, stack excluded)"
-echo "  model blob: firmware/models/sine.bin = $(wc -c <models/sine.bin) bytes (1 -> 16 -> 16 -> 1, 321 f32)"
+echo "  model blobs: sine.bin $(wc -c <models/sine.bin) bytes (MLP 1 -> 16 -> 16 -> 1, 321 f32);" \
+  "prml_inverse.bin $(wc -c <models/prml_inverse.bin) bytes (MDN 1 -> 5 -> 9, K = 3, 64 f32);" \
+  "spam.bin $(wc -c <models/spam.bin) bytes (Bernoulli NB, 2 classes x 3 words)"
 
 for entry in "${boards[@]:0:2}"; do
   read -r board target _ <<<"$entry"

@@ -50,29 +50,38 @@ fn tools_ready() -> bool {
     );
 }
 
-/// A board: its Rust target and cargo features.
+/// A board: its Rust target, cargo features and target directory (under `firmware/`).
 struct Board {
     target: &'static str,
     features: &'static str,
+    dir: &'static str,
 }
 
 const MPS2_AN386: Board = Board {
     target: "thumbv7em-none-eabihf",
     features: "qemu,mps2-an386",
+    dir: "target",
 };
 const LM3S6965: Board = Board {
     target: "thumbv7m-none-eabi",
     features: "qemu,lm3s6965",
+    dir: "target",
+};
+/// The LM3S6965 with core's `micromath` approximations (its own target directory).
+const LM3S6965_MICROMATH: Board = Board {
+    target: "thumbv7m-none-eabi",
+    features: "qemu,lm3s6965,micromath",
+    dir: "target/micromath",
 };
 
 /// Builds every binary for `board` once per test process (cargo's own lock serialises the
-/// two boards); returns the release directory.
+/// builds); returns the release directory.
 fn build(board: &Board) -> PathBuf {
     static BUILT: OnceLock<Mutex<Vec<&'static str>>> = OnceLock::new();
     let dir = firmware_dir();
     let built = BUILT.get_or_init(|| Mutex::new(Vec::new()));
     let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
-    if !built.contains(&board.target) {
+    if !built.contains(&board.features) {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut cmd = Command::new(cargo);
         cmd.current_dir(&dir)
@@ -80,7 +89,7 @@ fn build(board: &Board) -> PathBuf {
             .arg(board.target)
             .args(["--no-default-features", "--features", board.features])
             .arg("--target-dir")
-            .arg(dir.join("target"));
+            .arg(dir.join(board.dir));
         // The outer `cargo test` must not leak its flags into the thumb build (RUSTFLAGS would
         // replace firmware/.cargo/config.toml's linker scripts).
         for var in [
@@ -100,9 +109,9 @@ fn build(board: &Board) -> PathBuf {
             board.target,
             String::from_utf8_lossy(&out.stderr)
         );
-        built.push(board.target);
+        built.push(board.features);
     }
-    dir.join("target").join(board.target).join("release")
+    dir.join(board.dir).join(board.target).join("release")
 }
 
 /// Runs `bin` under QEMU; returns (exit code, decoded log + stderr).
@@ -203,5 +212,121 @@ fn a_hardfault_logs_the_pc_and_exits_101() {
         "selftest_fault",
         101,
         &["HardFault at pc = 0x"],
+    );
+}
+
+#[test]
+fn mdn_matches_the_host_on_cortex_m4f() {
+    expect(
+        &MPS2_AN386,
+        "mdn",
+        0,
+        &[
+            "mdn on mps2-an386 (cortex-m4f)",
+            "prml_inverse.bin: 332 bytes, K = 3, 64 parameters",
+            // The trimodal input t = 0.5: three branches, the mode on the lower one.
+            "t = 0.5: pi [0.07986903, 0.7017813, 0.21834968], mu [0.7900048, 0.53294057, 0.21374439]",
+            "mean 0.48377562, mode 0.21459143",
+            "pi: 33 outputs match",
+            "mu: 33 outputs match",
+            "sigma: 33 outputs match",
+            "mean: 11 outputs match",
+            "mode: 11 outputs match",
+            "PASS",
+        ],
+    );
+}
+
+#[test]
+fn mdn_matches_the_host_on_cortex_m3_soft_float() {
+    expect(
+        &LM3S6965,
+        "mdn",
+        0,
+        &[
+            "mdn on lm3s6965 (cortex-m3)",
+            "mean: 11 outputs match",
+            "mode: 11 outputs match",
+            "PASS",
+        ],
+    );
+}
+
+#[test]
+fn naive_bayes_learns_golf_on_the_device_and_runs_the_host_spam_filter() {
+    for board in [&MPS2_AN386, &LM3S6965] {
+        expect(
+            board,
+            "naive_bayes",
+            0,
+            &[
+                "golf: learnt 5.0 no / 9.0 yes rows on the device",
+                "golf: P(no | sunny, cool, high, windy) = 0.7954",
+                "spam.bin: 80 bytes, 30.0 spam / 100.0 ham messages",
+                "spam: P(spam | viagra, not limited) = 0.9127",
+                "PASS",
+            ],
+        );
+    }
+}
+
+#[test]
+fn qlearn_learns_frozen_lake_on_cortex_m4f() {
+    expect(
+        &MPS2_AN386,
+        "qlearn",
+        0,
+        &[
+            "non-slippery: 2000 training episodes",
+            "non-slippery: greedy success 1.0 over 1000 episodes (mean 6.0 steps)",
+            "slippery: 50000 training episodes",
+            // seed 0 on the device: 0.74 (the optimum is 0.744)
+            "slippery: greedy success 0.74 over 1000 episodes",
+            "  H > > G",
+            "PASS",
+        ],
+    );
+}
+
+#[test]
+fn qlearn_learns_frozen_lake_on_cortex_m3_soft_float() {
+    expect(
+        &LM3S6965,
+        "qlearn",
+        0,
+        &["non-slippery: greedy success 1.0", "PASS"],
+    );
+}
+
+#[test]
+fn core_selftest_passes_on_both_boards_with_libm() {
+    for board in [&MPS2_AN386, &LM3S6965] {
+        expect(
+            board,
+            "selftest_core",
+            0,
+            &[
+                "scalar math: libm",
+                "ok: float behaviour",
+                "ok: exp accuracy",
+                "ok: ln accuracy",
+                "ok: tanh accuracy",
+                "sigmoid(±1e4) = 1.0, 0.0",
+                "ok: log-sum-exp / softmax at extremes",
+                "dense 3 -> 5: [-1.0, -2.875, 0.5, 7.25, -0.5]",
+                "7 of 7 checks passed",
+                "PASS",
+            ],
+        );
+    }
+}
+
+#[test]
+fn core_selftest_passes_with_micromath_on_cortex_m3() {
+    expect(
+        &LM3S6965_MICROMATH,
+        "selftest_core",
+        0,
+        &["scalar math: micromath", "7 of 7 checks passed", "PASS"],
     );
 }

@@ -1,9 +1,16 @@
 //! The model files the firmware embeds (`firmware/models/`), and their generator.
 //!
 //! Until `embedml export` exists, this test is the generator: with `EMBEDML_REGEN=1` it trains
-//! the sine MLP (1 → 16 → 16 → 1, ReLU, the shape of the MicroFlow / TFLM "hello world") with
-//! core, and writes `firmware/models/sine.bin` (blob v1 with standardisation constants) and
-//! `firmware/models/sine_expected.rs` (inputs and the outputs core computes for them):
+//! with core, deterministically (fixed seeds), and writes
+//! - `firmware/models/sine.bin` (the sine MLP, 1 → 16 → 16 → 1, ReLU, the shape of the
+//!   MicroFlow / TFLM "hello world", blob v1 with standardisation constants) and
+//!   `sine_expected.rs` (inputs and the outputs core computes for them);
+//! - `firmware/models/prml_inverse.bin` (the MDN of PRML Fig 5.19's inverse problem, K = 3,
+//!   trunk 1 → 5 tanh → 9) and `prml_inverse_expected.rs` (π, μ, σ, mean and mode for an input
+//!   sweep);
+//! - `firmware/models/spam.bin` (the SPEC Bernoulli spam filter from its counts, α = 0).
+//!
+//! Regenerating gives byte-identical files:
 //!
 //! ```text
 //! EMBEDML_REGEN=1 cargo test -p embedml-tests --test firmware_models
@@ -15,10 +22,12 @@
 use std::f32::consts::{FRAC_1_SQRT_2, PI};
 use std::path::PathBuf;
 
-use embedml::format::{Aligned, BlobView, MlpRef, Scaling};
+use embedml::format::{Aligned, BlobView, MlpRef, ModelKind, Scaling};
 use embedml::kernels::loss::Loss;
+use embedml::models::mdn::ModeSearch;
+use embedml::models::naive_bayes::BernoulliNb;
 use embedml::optim::{Adam, Optimizer};
-use embedml::{mlp_type, Activation, Rng};
+use embedml::{mdn_type, mlp_type, Activation, Parameters, Rng};
 
 type Sine = mlp_type!(1, 16, 16, 1);
 type SineRef<'a> = MlpRef<'a, 3, { embedml::models::mlp::unit_count(&[1, 16, 16, 1]) }>;
@@ -182,4 +191,238 @@ fn sine_model_files_are_consistent_with_core() {
             x.sin()
         );
     }
+}
+
+/// Writes `bytes` to `firmware/models/name` atomically (temp file, then rename).
+fn write_model_file(name: &str, bytes: &[u8]) {
+    let dir = models_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes).unwrap();
+    std::fs::rename(&tmp, dir.join(name)).unwrap();
+    eprintln!("wrote {}/{name}", dir.display());
+}
+
+/// Reads `firmware/models/name` into a 4-byte aligned buffer of `N` bytes.
+fn read_aligned<const N: usize>(name: &str) -> Box<Aligned<N>> {
+    let bytes = std::fs::read(models_dir().join(name)).unwrap();
+    assert_eq!(bytes.len(), N, "{name}");
+    let mut blob = Box::new(Aligned([0u8; N]));
+    blob.0.copy_from_slice(&bytes);
+    blob
+}
+
+// ---------------------------------------------------------------------------------------------
+// The PRML Fig 5.19 inverse-problem MDN.
+
+type Inverse = mdn_type!(3, 1; 1, 5, 9);
+/// Inputs `t` of the sweep written to `prml_inverse_expected.rs`.
+const N_SWEEP: usize = 11;
+
+/// PRML Fig 5.19 data: `x ~ U(0,1)`, `t = x + 0.3 sin(2πx) + U(−0.1, 0.1)`; returns the inverse
+/// problem (inputs `t`, targets `x`). `embedml::math::sin` (libm), so it is the same everywhere.
+fn inverse_data(rng: &mut Rng, n: usize) -> (Vec<f32>, Vec<f32>) {
+    let (mut inputs, mut targets) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for _ in 0..n {
+        let x = rng.uniform();
+        let t = x + 0.3 * embedml::math::sin(2.0 * PI * x) + rng.uniform_range(-0.1, 0.1);
+        inputs.push(t);
+        targets.push(x);
+    }
+    (inputs, targets)
+}
+
+/// Trains the MDN as `core/tests/mdn.rs` does (seed 1, 1000 points, Adam lr 0.01 with step
+/// decay, batch 50, 3000 epochs) and returns it.
+fn train_inverse() -> Inverse {
+    let mut rng = Rng::new(1);
+    let (xs, ts) = inverse_data(&mut rng, 1000);
+    let mut net = Inverse::new(
+        &[1, 5, 9],
+        &[Activation::Tanh, Activation::Identity],
+        3,
+        1,
+        0.0,
+    )
+    .unwrap();
+    net.init_default(&mut rng);
+    let (lr, batch, epochs) = (0.01f32, 50, 3000);
+    let mut opt = Adam::new(lr);
+    let mut state = vec![0.0f32; opt.state_len(net.param_count())];
+    let mut idx: Vec<usize> = (0..xs.len()).collect();
+    let (mut bx, mut bt) = (vec![0.0f32; batch], vec![0.0f32; batch]);
+    for ep in 0..epochs {
+        opt.lr = lr
+            * if ep < epochs / 2 {
+                1.0
+            } else if ep < 3 * epochs / 4 {
+                0.3
+            } else {
+                0.1
+            };
+        rng.shuffle(&mut idx);
+        for chunk in idx.chunks(batch) {
+            for (j, &i) in chunk.iter().enumerate() {
+                bx[j] = xs[i];
+                bt[j] = ts[i];
+            }
+            let n = chunk.len();
+            net.train_batch(&bx[..n], &bt[..n], &mut opt, &mut state)
+                .unwrap();
+        }
+    }
+    net
+}
+
+/// The sweep: `t = 0.0, 0.1, …, 1.0`.
+fn sweep_inputs() -> [f32; N_SWEEP] {
+    std::array::from_fn(|i| i as f32 / 10.0)
+}
+
+/// π, μ, σ (3 each), mean and mode per input, as core computes them (the device's code path).
+struct Sweep {
+    pi: Vec<[f32; 3]>,
+    mu: Vec<[f32; 3]>,
+    sigma: Vec<[f32; 3]>,
+    mean: Vec<f32>,
+    mode: Vec<f32>,
+}
+
+fn sweep(net: &mut Inverse, ts: &[f32]) -> Sweep {
+    let mut s = Sweep {
+        pi: vec![],
+        mu: vec![],
+        sigma: vec![],
+        mean: vec![],
+        mode: vec![],
+    };
+    for &t in ts {
+        let mix = net.forward(&[t]).unwrap();
+        s.pi.push(std::array::from_fn(|c| mix.pi(c)));
+        s.mu.push(std::array::from_fn(|c| mix.mu()[c]));
+        s.sigma.push(std::array::from_fn(|c| mix.sigma()[c]));
+        let mut m = [0.0];
+        net.mean(&[t], &mut m).unwrap();
+        s.mean.push(m[0]);
+        net.mode(&[t], &mut m, ModeSearch::default()).unwrap();
+        s.mode.push(m[0]);
+    }
+    s
+}
+
+fn inverse_expected_source(ts: &[f32], s: &Sweep) -> String {
+    let list = |v: &[f32]| {
+        v.iter()
+            .map(|x| format!("    {x:?},\n"))
+            .collect::<String>()
+    };
+    let rows = |v: &[[f32; 3]]| {
+        v.iter()
+            .map(|r| format!("    [{:?}, {:?}, {:?}],\n", r[0], r[1], r[2]))
+            .collect::<String>()
+    };
+    let n = ts.len();
+    format!(
+        "// @generated by `EMBEDML_REGEN=1 cargo test -p embedml-tests --test firmware_models`\n\
+         // (to be replaced by `embedml export`). Do not edit.\n\
+         \n\
+         /// Inputs `t` of the sweep.\n\
+         pub const INPUTS: [f32; {n}] = [\n{}];\n\
+         \n\
+         /// Mixing coefficients π_k per input.\n\
+         pub const PI: [[f32; 3]; {n}] = [\n{}];\n\
+         \n\
+         /// Component means μ_k per input.\n\
+         pub const MU: [[f32; 3]; {n}] = [\n{}];\n\
+         \n\
+         /// Component widths σ_k per input.\n\
+         pub const SIGMA: [[f32; 3]; {n}] = [\n{}];\n\
+         \n\
+         /// Conditional mean E[x | t] per input.\n\
+         pub const MEAN: [f32; {n}] = [\n{}];\n\
+         \n\
+         /// Conditional mode (mean-shift, `ModeSearch::default()`) per input.\n\
+         pub const MODE: [f32; {n}] = [\n{}];\n",
+        list(ts),
+        rows(&s.pi),
+        rows(&s.mu),
+        rows(&s.sigma),
+        list(&s.mean),
+        list(&s.mode),
+    )
+}
+
+#[test]
+fn prml_inverse_mdn_files_are_consistent_with_core() {
+    if std::env::var_os("EMBEDML_REGEN").is_some() {
+        let net = train_inverse();
+        let mut buf = vec![0u8; Inverse::BLOB_LEN];
+        net.to_blob(&mut buf).unwrap();
+        let mut net = Inverse::from_blob(&buf).unwrap();
+        let ts = sweep_inputs();
+        let s = sweep(&mut net, &ts);
+        write_model_file("prml_inverse.bin", &buf);
+        write_model_file(
+            "prml_inverse_expected.rs",
+            inverse_expected_source(&ts, &s).as_bytes(),
+        );
+    }
+    let blob = read_aligned::<{ Inverse::BLOB_LEN }>("prml_inverse.bin");
+    let view = BlobView::parse(&blob.0).unwrap();
+    assert_eq!(view.kind(), Some(ModelKind::Mdn));
+    assert_eq!(view.param_count(), 64);
+    let mut net = Inverse::from_blob(&blob.0).unwrap();
+    let ts = sweep_inputs();
+    let s = sweep(&mut net, &ts);
+    // Core, today, computes exactly the committed expected outputs from the committed blob.
+    let src = std::fs::read_to_string(models_dir().join("prml_inverse_expected.rs")).unwrap();
+    assert_eq!(src, inverse_expected_source(&ts, &s));
+    // And the model solves the inverse problem: low NLL on fresh data, three branches at 0.5.
+    let (fx, ft) = inverse_data(&mut Rng::new(999), 10_000);
+    let nll = net.mean_loss(&fx, &ft).unwrap();
+    assert!(nll <= -1.0, "fresh NLL {nll}");
+    let at = 5; // t = 0.5
+    for root in [0.209_609_15f32, 0.5, 0.790_390_85] {
+        assert!(
+            (0..3).any(|c| s.pi[at][c] > 0.05 && (s.mu[at][c] - root).abs() < 0.05),
+            "no component near {root}: π {:?} μ {:?}",
+            s.pi[at],
+            s.mu[at]
+        );
+    }
+    assert!(
+        (s.mode[1] - 0.0348).abs() < 0.05,
+        "mode at t = 0.1: {}",
+        s.mode[1]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The SPEC Bernoulli spam filter.
+
+type Spam = BernoulliNb<2, 3>;
+
+/// The SPEC counts: 30 spam, 100 ham; words viagra, limited, machine-learning.
+fn spam() -> Spam {
+    let mut nb = Spam::new(0.0).unwrap();
+    nb.set_counts(&[30.0, 100.0], &[7.0, 17.0, 0.0, 1.0, 71.0, 77.0])
+        .unwrap();
+    nb
+}
+
+#[test]
+fn spam_model_file_is_consistent_with_core() {
+    let mut buf = [0u8; Spam::BLOB_LEN];
+    spam().to_blob(&mut buf).unwrap();
+    if std::env::var_os("EMBEDML_REGEN").is_some() {
+        write_model_file("spam.bin", &buf);
+    }
+    let stored = std::fs::read(models_dir().join("spam.bin")).unwrap();
+    assert_eq!(stored, buf);
+    let nb = Spam::from_blob(&stored).unwrap();
+    // viagra present, limited absent, machine-learning ignored (mask): SPEC 0.9127.
+    let p = nb
+        .predict_proba(&[true, false, false], Some(&[true, true, false]))
+        .unwrap();
+    assert!((p[0] - 0.9127).abs() < 1e-4, "{p:?}");
 }

@@ -1,13 +1,17 @@
-//! Fuzzes the blob parser and the MLP loaders: any input must give `Ok` or a `FormatError`,
+//! Fuzzes the blob parser and every typed loader (MLP, in-place MLP, MDN, categorical and
+//! Bernoulli naive Bayes, Q-table): any input must give `Ok` or a `FormatError`,
 //! never a panic, and whatever parses must run.
 #![no_main]
 
 use embedml::format::{self, BlobView, MlpRef};
-use embedml::{mlp_type, Parameters};
+use embedml::models::naive_bayes::{BernoulliNb, CategoricalNb};
+use embedml::models::qlearn::QTable;
+use embedml::{mdn_type, mlp_type, Parameters};
 use libfuzzer_sys::fuzz_target;
 
 type Tiny = mlp_type!(1, 2, 1);
 type Sine = mlp_type!(1, 16, 16, 1);
+type Inverse = mdn_type!(3, 1; 1, 5, 9);
 
 fuzz_target!(|data: &[u8]| {
     check(data);
@@ -49,5 +53,21 @@ fn check(data: &[u8]) {
         let mut x = [0.25f32];
         let mut y = [0.0f32];
         let _ = net.predict(&mut x, &mut y);
+    }
+    if let Ok(mut net) = Inverse::from_blob(data) {
+        assert!(net.params().iter().all(|p| p.is_finite()));
+        if let Ok(mix) = net.forward(&[0.5]) {
+            let mut m = [0.0f32];
+            let _ = mix.mean(&mut m);
+        }
+    }
+    if let Ok(nb) = CategoricalNb::<2, 4, 3>::from_blob(data) {
+        let _ = nb.predict_proba(&[0, 2, 0, 1], None);
+    }
+    if let Ok(nb) = BernoulliNb::<2, 3>::from_blob(data) {
+        let _ = nb.predict_proba(&[true, false, false], Some(&[true, true, false]));
+    }
+    if let Ok(q) = QTable::<16, 4>::from_blob(data) {
+        let _ = q.policy();
     }
 }

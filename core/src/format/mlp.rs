@@ -22,36 +22,18 @@ const fn shape_words(l: usize) -> usize {
 /// Shape word `i` of an MLP with `layers` and `loss` (see the module docs of
 /// [`format`](super)).
 fn shape_word(layers: &[Layer], loss: Loss, i: usize) -> u32 {
-    let l = layers.len();
     match i {
-        0 => l as u32,
+        0 => layers.len() as u32,
         1 => loss.id() as u32,
-        i if i < 3 + l => {
-            let k = i - 2;
-            if k == 0 {
-                layers[0].n_in as u32
-            } else {
-                layers[k - 1].n_out as u32
-            }
-        }
-        i => {
-            let j = i - (3 + l);
-            let act = layers[j / 2].activation;
-            if j % 2 == 0 {
-                act.id() as u32
-            } else if let Activation::LeakyRelu(s) = act {
-                s.to_bits()
-            } else {
-                0
-            }
-        }
+        i => layer_word(layers, i - 2),
     }
 }
 
 /// Decodes and checks an MLP blob's shape into `layers` (whose length must be the blob's layer
-/// count) and returns its loss and its parameter count. Checks the kind, the layer count, the
-/// number of shape words, ids, widths, the parameter count and the standardisation columns.
-pub(crate) fn decode_shape(view: &BlobView<'_>, layers: &mut [Layer]) -> Result2<Loss> {
+/// count, shape word 0) and returns its loss. Checks the kind, the layer count, the number of
+/// shape words, ids, widths, the parameter count and the standardisation columns. (The typed
+/// loaders use it; runtime-sized tools such as `embedml inspect` call it with a `Vec`.)
+pub fn decode_mlp_shape(view: &BlobView<'_>, layers: &mut [Layer]) -> Result2<Loss> {
     view.expect_kind(ModelKind::Mlp)?;
     if layers.is_empty() {
         return Err(FormatError::InvalidValue {
@@ -86,37 +68,7 @@ pub(crate) fn decode_shape(view: &BlobView<'_>, layers: &mut [Layer]) -> Result2
         .ok()
         .and_then(|id| Loss::from_id(id).ok())
         .ok_or(bad("mlp loss id", 1))?;
-    let mut params: u64 = 0;
-    for (k, layer) in layers.iter_mut().enumerate() {
-        let (n_in, n_out) = (word(2 + k), word(3 + k));
-        if n_in == 0 {
-            return Err(bad("mlp width", 2 + k));
-        }
-        if n_out == 0 {
-            return Err(bad("mlp width", 3 + k));
-        }
-        let a = 3 + l + 2 * k;
-        let slope = f32::from_bits(word(a + 1));
-        let activation = u8::try_from(word(a))
-            .ok()
-            .and_then(|id| Activation::from_id(id, slope).ok())
-            .ok_or(bad("mlp activation id", a))?;
-        if let Activation::LeakyRelu(s) = activation {
-            if !s.is_finite() {
-                return Err(FormatError::NonFinite {
-                    what: "mlp leaky relu slope",
-                    index: k,
-                });
-            }
-        }
-        // Widths are < 2^32, so one layer fits in u64; the sum saturates.
-        params = params.saturating_add(n_in as u64 * n_out as u64 + n_out as u64);
-        *layer = Layer {
-            n_in: n_in as usize,
-            n_out: n_out as usize,
-            activation,
-        };
-    }
+    let params = decode_layers(view, &MLP_NAMES, 2, 3 + l, layers)?;
     if params != view.param_count() as u64 {
         return Err(FormatError::ShapeMismatch {
             what: "mlp parameter count",
@@ -148,6 +100,93 @@ pub(crate) fn decode_shape(view: &BlobView<'_>, layers: &mut [Layer]) -> Result2
     Ok(loss)
 }
 
+/// Field names used in the errors of [`decode_layers`] (one set per kind).
+pub(crate) struct LayerNames {
+    /// Name of a zero width.
+    pub width: &'static str,
+    /// Name of an unknown activation id.
+    pub activation: &'static str,
+    /// Name of a non-finite LeakyReLU slope.
+    pub slope: &'static str,
+}
+
+/// The MLP's field names.
+const MLP_NAMES: LayerNames = LayerNames {
+    width: "mlp width",
+    activation: "mlp activation id",
+    slope: "mlp leaky relu slope",
+};
+
+/// Decodes a layer stack stored as `layers.len() + 1` widths from shape word `widths_at` and
+/// `(activation id, slope bits)` pairs from word `acts_at` (the MLP and MDN layouts), into
+/// `layers`; returns the parameter count they imply (saturating). The caller has checked that
+/// every word exists.
+pub(crate) fn decode_layers(
+    view: &BlobView<'_>,
+    names: &LayerNames,
+    widths_at: usize,
+    acts_at: usize,
+    layers: &mut [Layer],
+) -> Result2<u64> {
+    let word = |i: usize| view.shape_word(i).unwrap_or(0);
+    let bad = |what, index| FormatError::InvalidValue { what, index };
+    let mut params: u64 = 0;
+    for (k, layer) in layers.iter_mut().enumerate() {
+        let (n_in, n_out) = (word(widths_at + k), word(widths_at + 1 + k));
+        if n_in == 0 {
+            return Err(bad(names.width, widths_at + k));
+        }
+        if n_out == 0 {
+            return Err(bad(names.width, widths_at + 1 + k));
+        }
+        let a = acts_at + 2 * k;
+        let slope = f32::from_bits(word(a + 1));
+        let activation = u8::try_from(word(a))
+            .ok()
+            .and_then(|id| Activation::from_id(id, slope).ok())
+            .ok_or(bad(names.activation, a))?;
+        if let Activation::LeakyRelu(s) = activation {
+            if !s.is_finite() {
+                return Err(FormatError::NonFinite {
+                    what: names.slope,
+                    index: k,
+                });
+            }
+        }
+        // Widths are < 2^32, so one layer fits in u64; the sum saturates.
+        params = params.saturating_add(n_in as u64 * n_out as u64 + n_out as u64);
+        *layer = Layer {
+            n_in: n_in as usize,
+            n_out: n_out as usize,
+            activation,
+        };
+    }
+    Ok(params)
+}
+
+/// Shape words of a layer stack in the MLP/MDN layout: word `i` of `widths(L + 1) ++
+/// (activation id, slope bits) × L`.
+pub(crate) fn layer_word(layers: &[Layer], i: usize) -> u32 {
+    let l = layers.len();
+    if i < l + 1 {
+        if i == 0 {
+            layers[0].n_in as u32
+        } else {
+            layers[i - 1].n_out as u32
+        }
+    } else {
+        let j = i - (l + 1);
+        let act = layers[j / 2].activation;
+        if j % 2 == 0 {
+            act.id() as u32
+        } else if let Activation::LeakyRelu(s) = act {
+            s.to_bits()
+        } else {
+            0
+        }
+    }
+}
+
 /// `Result` with a [`FormatError`].
 type Result2<T> = core::result::Result<T, FormatError>;
 
@@ -162,7 +201,7 @@ fn typed_shape<const L: usize>(
         n_out: 1,
         activation: Activation::Identity,
     }; L];
-    let loss = decode_shape(view, &mut layers)?;
+    let loss = decode_mlp_shape(view, &mut layers)?;
     if view.param_count() != p {
         return Err(FormatError::ShapeMismatch {
             what: "mlp parameters",
@@ -220,31 +259,63 @@ impl<const L: usize, const P: usize, const U: usize> Mlp<L, P, U> {
         output: Option<Scaling<'_>>,
         out: &mut [u8],
     ) -> Result2<usize> {
-        for (what, s, want) in [
-            ("input standardisation columns", input, self.n_inputs()),
-            ("output standardisation columns", output, self.n_outputs()),
-        ] {
-            if let Some(s) = s {
-                if s.mean.len() != want {
-                    return Err(FormatError::ShapeMismatch {
-                        what,
-                        expected: want,
-                        found: s.mean.len(),
-                    });
-                }
+        let params = crate::params::Parameters::params(self);
+        write_mlp_blob(out, self.layers(), self.loss(), params, input, output)
+    }
+}
+
+/// Length of the blob of an MLP with `layers` and `n_params` parameters, with `n_in` / `n_out`
+/// standardised columns (0 = none).
+pub fn mlp_blob_len(layers: &[Layer], n_in: usize, n_out: usize, n_params: usize) -> usize {
+    blob_len(shape_words(layers.len()), n_in, n_out, n_params)
+}
+
+/// Writes the blob of a runtime-sized MLP (the host's models): `layers`, `loss`, `params` in
+/// the MLP order, optional standardisation constants. Checks the layers, the parameter count
+/// and the scaling columns; returns the blob's length.
+pub fn write_mlp_blob(
+    out: &mut [u8],
+    layers: &[Layer],
+    loss: Loss,
+    params: &[f32],
+    input: Option<Scaling<'_>>,
+    output: Option<Scaling<'_>>,
+) -> Result2<usize> {
+    let (p, _) = mlp::check_layers(layers).map_err(|_| FormatError::InvalidValue {
+        what: "mlp layers",
+        index: 0,
+    })?;
+    if p != params.len() {
+        return Err(FormatError::ShapeMismatch {
+            what: "mlp parameter count",
+            expected: p,
+            found: params.len(),
+        });
+    }
+    let (n_in, n_out) = (layers[0].n_in, layers[layers.len() - 1].n_out);
+    for (what, s, want) in [
+        ("input standardisation columns", input, n_in),
+        ("output standardisation columns", output, n_out),
+    ] {
+        if let Some(s) = s {
+            if s.mean.len() != want {
+                return Err(FormatError::ShapeMismatch {
+                    what,
+                    expected: want,
+                    found: s.mean.len(),
+                });
             }
         }
-        let (layers, loss) = (self.layers(), self.loss());
-        write_blob_fn(
-            out,
-            ModelKind::Mlp,
-            shape_words(L),
-            |i| shape_word(layers, loss, i),
-            input,
-            output,
-            crate::params::Parameters::params(self),
-        )
     }
+    write_blob_fn(
+        out,
+        ModelKind::Mlp,
+        shape_words(layers.len()),
+        |i| shape_word(layers, loss, i),
+        input,
+        output,
+        params,
+    )
 }
 
 /// An inference-only MLP that runs **in place** from a borrowed blob (in flash): the parameters

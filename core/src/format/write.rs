@@ -87,17 +87,58 @@ pub fn write_blob_fn(
     output: Option<Scaling<'_>>,
     params: &[f32],
 ) -> Result<usize, FormatError> {
+    write_blob_iter(
+        out,
+        kind,
+        n_shape,
+        shape,
+        input,
+        output,
+        params.iter().copied(),
+        params.len(),
+    )
+}
+
+/// [`write_blob_fn`] with the parameters given as an iterator of `n_params` values (for models
+/// whose parameters are not one slice, such as naive Bayes counts followed by a prior).
+#[allow(clippy::too_many_arguments)] // the blob's sections, in order
+pub fn write_blob_iter(
+    out: &mut [u8],
+    kind: ModelKind,
+    n_shape: usize,
+    shape: impl Fn(usize) -> u32,
+    input: Option<Scaling<'_>>,
+    output: Option<Scaling<'_>>,
+    params: impl Iterator<Item = f32> + Clone,
+    n_params: usize,
+) -> Result<usize, FormatError> {
     let n_in = check_scaling(input, "input mean", "input std")?;
     let n_out = check_scaling(output, "output mean", "output std")?;
-    check_values("parameters", params, false)?;
+    let mut count = 0;
+    for (i, x) in params.clone().enumerate() {
+        if !x.is_finite() {
+            return Err(FormatError::NonFinite {
+                what: "parameters",
+                index: i,
+            });
+        }
+        count += 1;
+    }
+    if count != n_params {
+        return Err(FormatError::ShapeMismatch {
+            what: "parameter count",
+            expected: n_params,
+            found: count,
+        });
+    }
     let too_big = |what| FormatError::InvalidValue { what, index: 0 };
     let n_shape32 = u32::try_from(n_shape).map_err(|_| too_big("shape word count"))?;
     let n_in32 = u32::try_from(n_in).map_err(|_| too_big("input columns"))?;
     let n_out32 = u32::try_from(n_out).map_err(|_| too_big("output columns"))?;
-    let n_params32 = u32::try_from(params.len()).map_err(|_| too_big("parameter count"))?;
+    let n_params32 = u32::try_from(n_params).map_err(|_| too_big("parameter count"))?;
     let header_len = blob_len(n_shape, n_in, n_out, 0);
     let header32 = u32::try_from(header_len).map_err(|_| too_big("header length"))?;
-    let total = blob_len(n_shape, n_in, n_out, params.len());
+    let total = blob_len(n_shape, n_in, n_out, n_params);
     if out.len() < total {
         return Err(FormatError::BufferTooSmall {
             needed: total,
@@ -123,7 +164,10 @@ pub fn write_blob_fn(
         off = put_f32s(out, off, s.mean);
         off = put_f32s(out, off, s.std);
     }
-    put_f32s(out, off, params);
+    for x in params {
+        out[off..off + 4].copy_from_slice(&x.to_le_bytes());
+        off += 4;
+    }
     let crc = blob_crc(out);
     out[CRC_OFFSET..CRC_OFFSET + 4].copy_from_slice(&crc.to_le_bytes());
     Ok(total)

@@ -28,6 +28,18 @@ pub fn forward(
         y.copy_from_slice(b);
         return Ok(());
     }
+    // Common widths: the input lives in registers and each row is unrolled (see `rows_fixed`).
+    match n_in {
+        16 => {
+            rows_fixed::<16>(w, b, x, y);
+            return Ok(());
+        }
+        8 => {
+            rows_fixed::<8>(w, b, x, y);
+            return Ok(());
+        }
+        _ => {}
+    }
     if let [x0] = x {
         // One input (a scalar feature): `y[o] = b[o] + w[o] x0`, a straight loop.
         for ((yo, &wo), &bo) in y.iter_mut().zip(w).zip(b) {
@@ -64,6 +76,74 @@ pub fn forward(
         *yo = acc;
     }
     Ok(())
+}
+
+/// The rows of a dense layer whose input width `I` is known at compile time: `x` is copied
+/// into `I` locals (registers) once, and each row's `I` multiply-adds are fully unrolled. The
+/// summation order is the generic loop's (bias first, then `i` ascending), so the result is
+/// bit-identical. The caller has checked the lengths (`x.len() == I`, `w.len() == I · y.len()`).
+#[inline(always)]
+fn rows_fixed<const I: usize>(w: &[f32], b: &[f32], x: &[f32], y: &mut [f32]) {
+    const { assert!(I <= 16, "rows_fixed unrolls at most 16 inputs") };
+    let Ok(xv) = <[f32; I]>::try_from(x) else {
+        return;
+    };
+    // Four rows at a time: four accumulators and the input in registers.
+    let mut w4 = w.chunks_exact(4 * I);
+    let mut y4 = y.chunks_exact_mut(4);
+    let mut b4 = b.chunks_exact(4);
+    for ((wb, yb), bb) in (&mut w4).zip(&mut y4).zip(&mut b4) {
+        let ([y0, y1, y2, y3], [b0, b1, b2, b3]) = (yb, bb) else {
+            return;
+        };
+        let (r0, rest) = wb.split_at(I);
+        let (r1, rest) = rest.split_at(I);
+        let (r2, r3) = rest.split_at(I);
+        let (Ok(r0), Ok(r1), Ok(r2), Ok(r3)) = (
+            <&[f32; I]>::try_from(r0),
+            <&[f32; I]>::try_from(r1),
+            <&[f32; I]>::try_from(r2),
+            <&[f32; I]>::try_from(r3),
+        ) else {
+            return;
+        };
+        let mut a = [*b0, *b1, *b2, *b3];
+        // Written out by `macs!` (constant indices), so the input stays in registers and no
+        // loop counter or pointer update is left: one load and one multiply-add per weight.
+        macro_rules! macs {
+            ($($i:literal)*) => {$(
+                if $i < I {
+                    let xi = xv[$i % I];
+                    a[0] += r0[$i % I] * xi;
+                    a[1] += r1[$i % I] * xi;
+                    a[2] += r2[$i % I] * xi;
+                    a[3] += r3[$i % I] * xi;
+                }
+            )*};
+        }
+        macs!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+        (*y0, *y1, *y2, *y3) = (a[0], a[1], a[2], a[3]);
+    }
+    for ((row, yo), &bo) in w4
+        .remainder()
+        .chunks_exact(I)
+        .zip(y4.into_remainder())
+        .zip(b4.remainder())
+    {
+        let Ok(row) = <&[f32; I]>::try_from(row) else {
+            return;
+        };
+        let mut acc = bo;
+        macro_rules! mac {
+            ($($i:literal)*) => {$(
+                if $i < I {
+                    acc += row[$i % I] * xv[$i % I];
+                }
+            )*};
+        }
+        mac!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+        *yo = acc;
+    }
 }
 
 /// Backward pass for one sample. **Accumulates** `δ xᵀ` into `dw` and `δ` into `db` (so a batch
@@ -120,8 +200,8 @@ mod tests {
         assert_eq!(y, [-1.5, -3.0]);
     }
 
-    /// The blocked paths (one input; four rows at a time; the leftover rows) give exactly the
-    /// one-row, in-order sums.
+    /// The blocked paths (one input; four rows at a time; the leftover rows; the fixed-width
+    /// kernels for 8 and 16 inputs) give exactly the one-row, in-order sums.
     #[test]
     fn blocked_paths_match_the_naive_loop_bit_for_bit() {
         let mut rng = Rng::new(3);
@@ -130,6 +210,9 @@ mod tests {
             (1, 3),
             (16, 16),
             (16, 1),
+            (16, 7),
+            (8, 16),
+            (8, 5),
             (5, 7),
             (3, 4),
             (0, 2),

@@ -9,26 +9,62 @@
 //! 3. `plain_loop` — the same network as a plain hand-written f32 loop over fixed-size arrays
 //!    (the reference a hand-written C or Rust model would be).
 //!
-//! Later regions (append, so the numbering above stays): MDN inference, naive Bayes prediction,
-//! a Q-learning update — see the `TODO(region)` markers below.
+//! 4. `mdn`        — one inference of the PRML inverse MDN (`models/prml_inverse.bin`, trunk
+//!    1 → 5 tanh → 9, K = 3): trunk forward and head, i.e. ln π (log-softmax), σ = exp, μ.
+//! 5. `nb`         — one categorical naive Bayes prediction (`predict_proba`) of the SPEC golf
+//!    query with the model learnt from the 14 rows (2 classes, 4 features; f64 log-space math).
+//! 6. `qlearn`     — one tabular Q-learning update on a 16 × 4 table (FrozenLake 4×4).
 //!
-//! The binary also checks that the three inferences agree bit for bit, and exits 0 if they do.
+//! The binary also checks that the three MLP inferences agree bit for bit and that the other
+//! regions return what core returns outside the markers, and exits 0 if they do.
 #![no_std]
 #![no_main]
 
 use core::hint::black_box;
 use cortex_m_rt::entry;
-use embedml::{include_blob, mlp_ref_type, mlp_type};
+use embedml::models::naive_bayes::CategoricalNb;
+use embedml::models::qlearn::{Experience, QTable};
+use embedml::{include_blob, mdn_type, mlp_ref_type, mlp_type};
 use embedml_firmware as fw;
 
 /// The sine model's blob (1 → 16 → 16 → 1, ReLU), 4-byte aligned in flash.
 static SINE: &[u8] = include_blob!("../../models/sine.bin");
 
+/// The PRML inverse MDN's blob.
+static PRML: &[u8] = include_blob!("../../models/prml_inverse.bin");
+
 type Sine = mlp_type!(1, 16, 16, 1);
+type Inverse = mdn_type!(3, 1; 1, 5, 9);
 type SineFlash = mlp_ref_type!(1, 16, 16, 1);
 
 /// Names of the regions, in the order they run.
-const REGIONS: [&str; 4] = ["empty", "mlp_flash", "mlp_ram", "plain_loop"];
+const REGIONS: [&str; 7] = [
+    "empty",
+    "mlp_flash",
+    "mlp_ram",
+    "plain_loop",
+    "mdn",
+    "nb",
+    "qlearn",
+];
+
+/// The SPEC golf table as category indices (see `src/bin/naive_bayes.rs`).
+const GOLF: [([usize; 4], usize); 14] = [
+    ([0, 0, 0, 0], 0),
+    ([0, 0, 0, 1], 0),
+    ([1, 0, 0, 0], 1),
+    ([2, 1, 0, 0], 1),
+    ([2, 2, 1, 0], 1),
+    ([2, 2, 1, 1], 0),
+    ([1, 2, 1, 1], 1),
+    ([0, 1, 0, 0], 0),
+    ([0, 2, 1, 0], 1),
+    ([2, 1, 1, 0], 1),
+    ([0, 1, 1, 1], 1),
+    ([1, 1, 0, 1], 1),
+    ([1, 0, 1, 0], 1),
+    ([2, 1, 0, 1], 0),
+];
 
 /// Runs `f` between the two markers. `#[inline(always)]`, so nothing but `f` is in between.
 #[inline(always)]
@@ -123,9 +159,50 @@ fn main() -> ! {
         black_box(ram.forward(&x).map(|y| y[0]))
     });
     let y_plain = region(|| black_box(plain.forward(black_box(x[0]))));
-    // TODO(region 4): MDN inference (mixture parameters for one input) — add when core has it.
-    // TODO(region 5): naive Bayes prediction (log posterior of one sample).
-    // TODO(region 6): one tabular Q-learning update.
+    let Ok(mut mdn) = Inverse::from_blob(PRML) else {
+        defmt::error!("prml_inverse.bin rejected");
+        fw::finish(false)
+    };
+    let mut golf = CategoricalNb::<2, 4, 3>::new([3, 3, 2, 2], 0.0).ok();
+    for (x, y) in GOLF {
+        golf = golf.and_then(|mut nb| nb.update(&x, y).ok().map(|_| nb));
+    }
+    let Some(golf) = golf else {
+        defmt::error!("golf training failed");
+        fw::finish(false)
+    };
+    let mut q = QTable::<16, 4>::new();
+    for (i, v) in q.as_mut_slice().iter_mut().enumerate() {
+        *v = 0.01 * i as f32;
+    }
+    let e = Experience {
+        state: 14,
+        action: 2,
+        reward: 1.0,
+        next: 15,
+        terminated: false,
+    };
+
+    let mdn_pi0 = region(|| {
+        let t = black_box([0.5f32]);
+        black_box(mdn.forward(&t).map(|m| m.log_pi()[0]))
+    });
+    let nb_p = region(|| black_box(golf.predict_proba(black_box(&[0, 2, 0, 1]), None)));
+    let td = region(|| black_box(q.update(black_box(&e), 0.1, 0.95)));
+
+    let mdn_ok = match (mdn_pi0, mdn.forward(&[0.5])) {
+        (Ok(a), Ok(m)) => a.to_bits() == m.log_pi()[0].to_bits(),
+        _ => false,
+    };
+    let nb_ok = matches!(nb_p, Ok(p) if (p[0] - 0.7954).abs() < 1e-4);
+    // Q(14, 2) = 0.58 → 0.58 + 0.1 (1 + 0.95 · max Q(15, ·) − 0.58), max Q(15, ·) = 0.63.
+    let q_ok = matches!(td, Ok(td) if fw::close(td, 1.0 + 0.95 * 0.63 - 0.58, 1e-6));
+    defmt::info!(
+        "mdn ln pi_0(0.5) {=bool}, nb P(no) {=bool}, q update {=bool}",
+        mdn_ok,
+        nb_ok,
+        q_ok
+    );
 
     let (Ok(y_flash), Ok(y_ram)) = (y_flash, y_ram) else {
         defmt::error!("forward failed");
@@ -143,5 +220,11 @@ fn main() -> ! {
         flash.params().len(),
         core::mem::size_of::<SineFlash>()
     );
-    fw::finish(y_flash.to_bits() == y_ram.to_bits() && y_ram.to_bits() == y_plain.to_bits())
+    fw::finish(
+        y_flash.to_bits() == y_ram.to_bits()
+            && y_ram.to_bits() == y_plain.to_bits()
+            && mdn_ok
+            && nb_ok
+            && q_ok,
+    )
 }

@@ -3,6 +3,8 @@
 
 pub mod demo;
 pub mod eval;
+pub mod export;
+pub mod inspect;
 pub mod plot;
 pub mod predict;
 pub mod sample;
@@ -18,6 +20,8 @@ Examples:
   embedml eval --model iris.safetensors --data data/iris.csv
   embedml predict --model iris.safetensors --data data/iris.csv --csv
   embedml train mlp --data data/iris.csv --x petal_length --y petal_width --standardize --out pw.safetensors --json
+  embedml export --model pw.safetensors --out pw.bin --rust pw_expected.rs
+  embedml inspect pw.bin
   embedml demo rbf --seed 1
   embedml train nb --kind categorical --data data/golf.csv --y play --alpha 1 --out golf.safetensors
   embedml train qlearn --env frozenlake-4x4 --out frozenlake.safetensors
@@ -50,6 +54,10 @@ pub enum Command {
     Predict(predict::Args),
     /// Samples from a mixture density network's conditional distribution (CSV).
     Sample(sample::Args),
+    /// Write a model's device blob (format v1) and the outputs the device must reproduce.
+    Export(export::Args),
+    /// Show what a device blob holds (after every format check).
+    Inspect(inspect::Args),
     /// The figure of a saved model as a PNG (MDN: density, modes, mean and samples over a data
     /// file; Q-learning: the learning curve).
     Plot(plot::Args),
@@ -65,6 +73,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(args) => eval::run(args),
         Command::Predict(args) => predict::run(args),
         Command::Sample(args) => sample::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Inspect(args) => inspect::run(args),
         Command::Plot(args) => plot::run(args),
         Command::Demo(demo) => demo.run(),
     }

@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use embedml::format::{decode_mlp_shape, mlp_blob_len, write_mlp_blob, BlobView, ModelKind, Scaling};
 use embedml::kernels::loss::Loss;
 use embedml::kernels::softmax::argmax;
 use embedml::models::mlp::{check_layers, init, Init, Layer};
@@ -23,7 +24,7 @@ use crate::backend::cpu;
 use crate::data::{Standardizer, Table};
 use crate::error::{HostError, Result};
 use crate::io::ModelFile;
-use crate::models::{EvalReport, HostModel, PredictionRow, Predictions};
+use crate::models::{EvalReport, Export, HostModel, PredictionRow, Predictions};
 use crate::{model_err, progress};
 
 /// The kind name in model files and on the command line.
@@ -574,6 +575,101 @@ impl HostModel for MlpModel {
             rows,
         })
     }
+
+    /// `points` inputs spread over mean ± 2 std of each input column (mean 0, std 1 without
+    /// standardisation), all columns together; outputs from the blob by core.
+    fn export(&self, points: usize) -> Result<Export> {
+        let blob = self.to_blob()?;
+        let n = points.max(1);
+        let inputs: Vec<Vec<f32>> = (0..n)
+            .map(|k| {
+                let t = if n == 1 {
+                    0.0
+                } else {
+                    -2.0 + 4.0 * k as f32 / (n - 1) as f32
+                };
+                self.x_norm
+                    .mean
+                    .iter()
+                    .zip(&self.x_norm.std)
+                    .map(|(m, s)| m + t * s)
+                    .collect()
+            })
+            .collect();
+        let outputs = inputs
+            .iter()
+            .map(|x| predict_from_blob(&blob, x))
+            .collect::<Result<Vec<_>>>()?;
+        let output_columns = match self.task {
+            Task::Regression => self.y_columns.clone(),
+            Task::Binary => vec![format!("p_{}", self.classes.get(1).map_or("1", |c| c))],
+            Task::Multiclass => self.classes.iter().map(|c| format!("p_{c}")).collect(),
+        };
+        Ok(Export {
+            blob,
+            input_columns: self.x_columns.clone(),
+            output_columns,
+            inputs,
+            outputs,
+        })
+    }
+}
+
+impl MlpModel {
+    /// The device blob: the layers, the loss, the parameters and, when the model was trained
+    /// with `--standardize`, the input (and regression target) standardisation constants.
+    pub fn to_blob(&self) -> Result<Vec<u8>> {
+        let input = self.hyper.standardize.then_some(Scaling {
+            mean: &self.x_norm.mean,
+            std: &self.x_norm.std,
+        });
+        let output = (self.hyper.standardize && self.task == Task::Regression).then_some(Scaling {
+            mean: &self.y_norm.mean,
+            std: &self.y_norm.std,
+        });
+        let n_in = input.map_or(0, |s| s.mean.len());
+        let n_out = output.map_or(0, |s| s.mean.len());
+        let mut blob = vec![0u8; mlp_blob_len(&self.layers, n_in, n_out, self.params.len())];
+        let n = write_mlp_blob(&mut blob, &self.layers, self.task.loss(), &self.params, input, output)
+            .map_err(|e| model_err!("cannot export the model: {e}"))?;
+        blob.truncate(n);
+        Ok(blob)
+    }
+}
+
+/// What core computes from an MLP `blob` for one input `x` (data units) on the device's code
+/// path (`MlpRef::predict`: standardise, `mlp::forward`, link, map the outputs back).
+pub fn predict_from_blob(blob: &[u8], x: &[f32]) -> Result<Vec<f32>> {
+    let bad = |e: embedml::format::FormatError| model_err!("blob: {e}");
+    let view = BlobView::parse(blob).map_err(bad)?;
+    view.expect_kind(ModelKind::Mlp).map_err(bad)?;
+    let n_layers = view.shape_word(0).unwrap_or(0) as usize;
+    if n_layers == 0 || n_layers > 1024 {
+        return Err(model_err!("blob: {n_layers} layers"));
+    }
+    let mut layers = vec![
+        Layer {
+            n_in: 1,
+            n_out: 1,
+            activation: Activation::Identity,
+        };
+        n_layers
+    ];
+    let loss = decode_mlp_shape(&view, &mut layers).map_err(bad)?;
+    let params: Vec<f32> = view.params().collect();
+    let (_, units) = check_layers(&layers)?;
+    let (mut pre, mut post) = (vec![0.0; units], vec![0.0; units]);
+    let mut x = x.to_vec();
+    if let Some(s) = view.input_scaling() {
+        s.standardize(&mut x);
+    }
+    embedml::models::mlp::forward(&layers, &params, &x, &mut pre, &mut post)?;
+    let mut y = embedml::models::mlp::output(&layers, &post).to_vec();
+    loss.link(&mut y);
+    if let Some(s) = view.output_scaling() {
+        s.unstandardize(&mut y);
+    }
+    Ok(y)
 }
 
 /// Loads an `mlp` model file for `eval`/`predict`.

@@ -49,6 +49,22 @@ pub struct Predictions {
     pub rows: Vec<PredictionRow>,
 }
 
+/// What `embedml export` writes for a model: its device blob (format v1) and, for a few inputs,
+/// the outputs core computes **from the blob** on the device's code path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Export {
+    /// The blob.
+    pub blob: Vec<u8>,
+    /// Input column names.
+    pub input_columns: Vec<String>,
+    /// Output names (target columns, or class probabilities `p_<class>`).
+    pub output_columns: Vec<String>,
+    /// Inputs in the data's units, one row per point.
+    pub inputs: Vec<Vec<f32>>,
+    /// The outputs for each input, as the device computes them.
+    pub outputs: Vec<Vec<f32>>,
+}
+
 /// A trained model loaded from a file: what `eval` and `predict` need.
 pub trait HostModel {
     /// The kind (`"mlp"`, …).
@@ -60,6 +76,15 @@ pub trait HostModel {
     fn evaluate(&self, table: &Table) -> Result<EvalReport>;
     /// Predictions for every row of `table` (which must hold the model's input columns).
     fn predict(&self, table: &Table) -> Result<Predictions>;
+    /// The device blob and expected outputs for `points` inputs (`embedml export`). Kinds
+    /// without a device export keep this default, an error.
+    fn export(&self, points: usize) -> Result<Export> {
+        let _ = points;
+        Err(crate::error::HostError::Usage(format!(
+            "export is not supported for model kind {:?} yet",
+            self.kind()
+        )))
+    }
     /// The name of [`EvalReport::loss`] in `eval` output (`"loss"`; naive Bayes: `"log_loss"`).
     fn loss_name(&self) -> &'static str {
         "loss"

@@ -67,7 +67,7 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize> Mdn<NL, P,
         l: usize,
         sigma_min: f32,
     ) -> Result<Self> {
-        let head = Head::new(k, l, sigma_min)?;
+        Head::new(k, l, sigma_min)?;
         if NL == 0 {
             return Err(Error::InvalidArgument {
                 what: "an MDN trunk needs at least one layer",
@@ -75,18 +75,35 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize> Mdn<NL, P,
         }
         check_len("mdn sizes", NL + 1, sizes.len())?;
         check_len("mdn activations", NL, activations.len())?;
-        if activations[NL - 1] != Activation::Identity {
-            return Err(Error::InvalidArgument {
-                what: "the last MDN trunk layer must be Identity",
-            });
-        }
-        check_len("mdn output width K (L + 2)", head.output_len(), sizes[NL])?;
-        check_len("mdn output capacity O", head.output_len(), O)?;
         let layers: [Layer; NL] = core::array::from_fn(|i| Layer {
             n_in: sizes[i],
             n_out: sizes[i + 1],
             activation: activations[i],
         });
+        Self::from_layers(layers, k, l, sigma_min)
+    }
+
+    /// An MDN from its trunk `layers` (the last one [`Activation::Identity`] with `K (L + 2)`
+    /// outputs) and its head (`k`, `l`, `sigma_min`): what [`new`](Self::new) builds from sizes
+    /// and activations (the blob loader uses it). Parameters start at zero.
+    pub fn from_layers(layers: [Layer; NL], k: usize, l: usize, sigma_min: f32) -> Result<Self> {
+        let head = Head::new(k, l, sigma_min)?;
+        if NL == 0 {
+            return Err(Error::InvalidArgument {
+                what: "an MDN trunk needs at least one layer",
+            });
+        }
+        if layers[NL - 1].activation != Activation::Identity {
+            return Err(Error::InvalidArgument {
+                what: "the last MDN trunk layer must be Identity",
+            });
+        }
+        check_len(
+            "mdn output width K (L + 2)",
+            head.output_len(),
+            layers[NL - 1].n_out,
+        )?;
+        check_len("mdn output capacity O", head.output_len(), O)?;
         let (p, u) = mlp::check_layers(&layers)?;
         check_len("mdn parameter capacity P", p, P)?;
         check_len("mdn unit capacity U", u, U)?;

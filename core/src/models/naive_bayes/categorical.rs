@@ -266,4 +266,29 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
     pub fn alpha(&self) -> f32 {
         self.alpha
     }
+
+    /// `V_i`, the number of values of each feature.
+    pub fn n_values(&self) -> &[usize; F] {
+        &self.n_values
+    }
+
+    /// The fixed class priors, if set ([`set_prior`](Self::set_prior)).
+    pub fn fixed_prior(&self) -> Option<&[f32; C]> {
+        self.prior.as_ref()
+    }
+
+    /// Replaces the statistics (e.g. learnt on the host): `class_count` (`C`) and `counts`
+    /// (`C · F · V`, at `(y · F + i) · V + v`), all finite and `≥ 0`.
+    pub fn set_counts(&mut self, class_count: &[f32], counts: &[f32]) -> Result<()> {
+        check_len("categorical class counts", C, class_count.len())?;
+        check_len("categorical counts", C * F * V, counts.len())?;
+        common::check_counts(class_count)?;
+        common::check_counts(counts)?;
+        self.class_count.copy_from_slice(class_count);
+        self.counts
+            .as_flattened_mut()
+            .as_flattened_mut()
+            .copy_from_slice(counts);
+        Ok(())
+    }
 }

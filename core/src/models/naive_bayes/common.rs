@@ -46,6 +46,21 @@ pub fn check_alpha(alpha: f32) -> Result<()> {
     Ok(())
 }
 
+/// Checks statistics set from outside (a blob, the host): every count finite and `≥ 0`.
+pub fn check_counts(counts: &[f32]) -> Result<()> {
+    for &c in counts {
+        if !c.is_finite() {
+            return Err(Error::NonFinite { what: "counts" });
+        }
+        if c < 0.0 {
+            return Err(Error::InvalidArgument {
+                what: "counts must be >= 0",
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Checks a forgetting factor: finite and in `(0, 1]`.
 pub fn check_factor(factor: f32) -> Result<()> {
     if !factor.is_finite() || factor <= 0.0 || factor > 1.0 {

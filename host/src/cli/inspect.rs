@@ -1,0 +1,76 @@
+//! `embedml inspect`: what a device blob holds — header, shape, standardisation, parameters —
+//! after every check of the format (a corrupt file is a one-line error).
+
+use std::path::PathBuf;
+
+use embedml::format::{decode_mlp_shape, BlobView, ModelKind, ScalingView};
+use embedml::models::mlp::Layer;
+use embedml::Activation;
+
+use crate::error::{HostError, Result};
+use crate::model_err;
+
+/// Arguments of `embedml inspect`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// A blob written by `embedml export` (or a firmware's `models/*.bin`).
+    #[arg(value_name = "MODEL.bin")]
+    pub blob: PathBuf,
+}
+
+/// Runs `embedml inspect`.
+pub fn run(args: Args) -> Result<()> {
+    let bytes = std::fs::read(&args.blob).map_err(|e| HostError::io(&args.blob, e))?;
+    print!(
+        "{}",
+        describe(&bytes).map_err(|e| model_err!("{}: {e}", args.blob.display()))?
+    );
+    Ok(())
+}
+
+/// The description `inspect` prints, or why the blob is unusable.
+pub fn describe(bytes: &[u8]) -> std::result::Result<String, String> {
+    let view = BlobView::parse(bytes).map_err(|e| e.to_string())?;
+    let mut s = format!("{view}\n");
+    if view.kind() == Some(ModelKind::Mlp) {
+        let n = view.shape_word(0).unwrap_or(0) as usize;
+        if n == 0 || n > 1024 {
+            return Err(format!("implausible layer count {n}"));
+        }
+        let mut layers = vec![
+            Layer {
+                n_in: 1,
+                n_out: 1,
+                activation: Activation::Identity,
+            };
+            n
+        ];
+        let loss = decode_mlp_shape(&view, &mut layers).map_err(|e| e.to_string())?;
+        let mut arch = layers[0].n_in.to_string();
+        for l in &layers {
+            arch.push_str(&format!(" -> {} ({})", l.n_out, l.activation.name()));
+        }
+        s.push_str(&format!("mlp: {arch}, loss {loss:?}\n"));
+    }
+    let scaling = |name: &str, sv: Option<ScalingView<'_>>| match sv {
+        Some(sv) => {
+            let cols: Vec<String> = (0..sv.len())
+                .map(|i| format!("{}±{}", sv.mean(i), sv.std(i)))
+                .collect();
+            format!("{name} standardisation (mean±std): {}\n", cols.join(", "))
+        }
+        None => format!("{name} standardisation: none\n"),
+    };
+    s.push_str(&scaling("input", view.input_scaling()));
+    s.push_str(&scaling("output", view.output_scaling()));
+    let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+    for p in view.params() {
+        lo = lo.min(p);
+        hi = hi.max(p);
+    }
+    s.push_str(&format!(
+        "parameters: {} f32, min {lo}, max {hi}\n",
+        view.param_count()
+    ));
+    Ok(s)
+}
