@@ -30,7 +30,7 @@ cargo test -p embedml --features micromath --lib
 cargo clippy -p embedml --all-targets --features micromath,defmt -- -D warnings
 
 step "docs of core and host (warnings are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc -p embedml -p embedml-host --no-deps --features embedml/std
+RUSTDOCFLAGS="-D warnings" cargo doc -p embedml -p embedml-host --lib --no-deps --features embedml/std
 
 step "no_std builds: Cortex-M4F and Cortex-M0 (no FPU, no atomics)"
 cargo build -p embedml --target thumbv7em-none-eabihf

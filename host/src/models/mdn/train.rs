@@ -71,7 +71,7 @@ pub struct TrainArgs {
     /// Hidden layer widths, comma separated.
     #[arg(long, value_name = "N[,N…]", value_delimiter = ',', default_value = "16")]
     pub hidden: Vec<usize>,
-    /// Hidden activation: tanh, sigmoid, relu, leaky_relu[:SLOPE], identity, rbf.
+    /// Hidden activation: tanh, sigmoid, relu, leaky_relu (or leaky_relu:SLOPE), identity, rbf.
     #[arg(long, default_value = "tanh", value_parser = parse_activation)]
     pub activation: Activation,
     /// Optimizer.
