@@ -112,6 +112,35 @@ impl OptimizerKind {
 }
 
 /// Parses an activation name (`tanh`, `relu`, `sigmoid`, `identity`, `rbf`, `leaky_relu`, or
+
+/// Reads the `sizes` and `activations` metadata of an MLP-shaped network (the MLP itself, an
+/// MDN's trunk) and checks that they chain; returns the layers and the parameter count. `what`
+/// names the network in errors ("an MLP", "an MDN trunk").
+pub fn read_layers(f: &ModelFile, what: &str) -> Result<(Vec<Layer>, usize)> {
+    let origin = &f.origin;
+    let sizes: Vec<usize> = f.get_json("sizes")?;
+    let acts: Vec<String> = f.get_json("activations")?;
+    if sizes.len() < 2 || acts.len() != sizes.len() - 1 {
+        return Err(model_err!(
+            "{origin}: {} sizes and {} activations do not describe {what}",
+            sizes.len(),
+            acts.len()
+        ));
+    }
+    let mut layers = Vec::with_capacity(acts.len());
+    for (l, a) in acts.iter().enumerate() {
+        let activation = parse_activation(a).map_err(|e| model_err!("{origin}: {e}"))?;
+        layers.push(Layer {
+            n_in: sizes[l],
+            n_out: sizes[l + 1],
+            activation,
+        });
+    }
+    let (p, _) = check_layers(&layers)
+        .map_err(|e| model_err!("{origin}: invalid layer sizes {sizes:?}: {e}"))?;
+    Ok((layers, p))
+}
+
 /// `leaky_relu:SLOPE`).
 pub fn parse_activation(s: &str) -> std::result::Result<Activation, String> {
     let s = s.trim().to_ascii_lowercase();
@@ -298,26 +327,10 @@ impl MlpModel {
     pub fn from_file(f: &ModelFile) -> Result<Self> {
         f.expect_kind(KIND)?;
         let origin = &f.origin;
-        let sizes: Vec<usize> = f.get_json("sizes")?;
-        let acts: Vec<String> = f.get_json("activations")?;
-        if sizes.len() < 2 || acts.len() != sizes.len() - 1 {
-            return Err(model_err!(
-                "{origin}: {} sizes and {} activations do not describe an MLP",
-                sizes.len(),
-                acts.len()
-            ));
-        }
-        let mut layers = Vec::with_capacity(acts.len());
-        for (l, a) in acts.iter().enumerate() {
-            let activation = parse_activation(a).map_err(|e| model_err!("{origin}: {e}"))?;
-            layers.push(Layer {
-                n_in: sizes[l],
-                n_out: sizes[l + 1],
-                activation,
-            });
-        }
-        let (p, _) = check_layers(&layers)
-            .map_err(|e| model_err!("{origin}: invalid layer sizes {sizes:?}: {e}"))?;
+        let (layers, p) = read_layers(f, "an MLP")?;
+        let sizes: Vec<usize> = std::iter::once(layers[0].n_in)
+            .chain(layers.iter().map(|l| l.n_out))
+            .collect();
         let task_name = f.get("task")?;
         let task = Task::from_name(task_name)
             .ok_or_else(|| model_err!("{origin}: unknown task '{task_name}'"))?;

@@ -36,13 +36,13 @@ pub use train::{
 };
 
 use embedml::models::mdn::Head;
-use embedml::models::mlp::{check_layers, Layer};
+use embedml::models::mlp::Layer;
 
 use crate::data::{Standardizer, Table};
 use crate::error::Result;
 use crate::io::ModelFile;
 use crate::model_err;
-use crate::models::mlp::{activation_string, parse_activation};
+use crate::models::mlp::{activation_string, read_layers};
 use crate::models::{EvalReport, HostModel, PlotOptions, PredictionRow, Predictions};
 
 /// The kind name in model files and on the command line.
@@ -169,26 +169,10 @@ impl MdnModel {
     pub fn from_file(f: &ModelFile) -> Result<Self> {
         f.expect_kind(KIND)?;
         let origin = &f.origin;
-        let sizes: Vec<usize> = f.get_json("sizes")?;
-        let acts: Vec<String> = f.get_json("activations")?;
-        if sizes.len() < 2 || acts.len() != sizes.len() - 1 {
-            return Err(model_err!(
-                "{origin}: {} sizes and {} activations do not describe an MDN trunk",
-                sizes.len(),
-                acts.len()
-            ));
-        }
-        let mut layers = Vec::with_capacity(acts.len());
-        for (l, a) in acts.iter().enumerate() {
-            let activation = parse_activation(a).map_err(|e| model_err!("{origin}: {e}"))?;
-            layers.push(Layer {
-                n_in: sizes[l],
-                n_out: sizes[l + 1],
-                activation,
-            });
-        }
-        let (p, _) = check_layers(&layers)
-            .map_err(|e| model_err!("{origin}: invalid layer sizes {sizes:?}: {e}"))?;
+        let (layers, p) = read_layers(f, "an MDN trunk")?;
+        let sizes: Vec<usize> = std::iter::once(layers[0].n_in)
+            .chain(layers.iter().map(|l| l.n_out))
+            .collect();
         if layers[layers.len() - 1].activation != embedml::Activation::Identity {
             return Err(model_err!("{origin}: the last MDN layer must be identity"));
         }
