@@ -111,8 +111,6 @@ impl OptimizerKind {
     }
 }
 
-/// Parses an activation name (`tanh`, `relu`, `sigmoid`, `identity`, `rbf`, `leaky_relu`, or
-
 /// Reads the `sizes` and `activations` metadata of an MLP-shaped network (the MLP itself, an
 /// MDN's trunk) and checks that they chain; returns the layers and the parameter count. `what`
 /// names the network in errors ("an MLP", "an MDN trunk").
@@ -141,6 +139,7 @@ pub fn read_layers(f: &ModelFile, what: &str) -> Result<(Vec<Layer>, usize)> {
     Ok((layers, p))
 }
 
+/// Parses an activation name (`tanh`, `relu`, `sigmoid`, `identity`, `rbf`, `leaky_relu`, or
 /// `leaky_relu:SLOPE`).
 pub fn parse_activation(s: &str) -> std::result::Result<Activation, String> {
     let s = s.trim().to_ascii_lowercase();
