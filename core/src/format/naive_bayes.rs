@@ -166,9 +166,11 @@ pub struct NbShape {
 
 impl NbShape {
     /// Number of counts after the `C` class counts: `C·F·V` (categorical) or `C·F`
-    /// (Bernoulli, where `V = 1`).
+    /// (Bernoulli, where `V = 1`); saturating (a hostile shape cannot overflow).
     pub fn n_counts(&self) -> usize {
-        self.classes * self.features * self.v_stride
+        self.classes
+            .saturating_mul(self.features)
+            .saturating_mul(self.v_stride)
     }
 }
 
