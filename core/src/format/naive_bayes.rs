@@ -243,8 +243,8 @@ pub fn decode_bernoulli_shape(view: &BlobView<'_>) -> Result2<NbShape> {
 
 /// Reads a naive Bayes blob's values for its decoded `shape`: `class_count` (`C`), `counts`
 /// ([`NbShape::n_counts`]) and, with a fixed prior, `prior` (`C`; ignored otherwise, may be
-/// empty). Checks the parameter count, that every value is `≥ 0` and that a fixed prior sums to
-/// 1. The buffers then make core's slice statistics
+/// empty). Checks the parameter count, that every value is `≥ 0` and that a fixed prior sums
+/// to one. The buffers then make core's slice statistics
 /// ([`categorical::Stats`](crate::models::naive_bayes::categorical::Stats),
 /// [`bernoulli::Stats`](crate::models::naive_bayes::bernoulli::Stats)).
 pub fn read_nb_params(
