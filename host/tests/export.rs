@@ -703,3 +703,65 @@ fn qtable_export_round_trips_bit_for_bit() {
     }
     let _ = std::fs::remove_file(format!("{b}.expected.csv"));
 }
+
+/// Hostile blobs never panic `inspect` or the host's blob readers: every header and shape word
+/// of an MDN, categorical, Bernoulli and Q-table blob set to extreme values (with the CRC
+/// fixed, so the kind's own checks run) gives `Ok` or an error.
+#[test]
+fn patched_blobs_of_every_kind_are_errors_not_panics() {
+    use embedml::models::naive_bayes::{BernoulliNb, CategoricalNb};
+    use embedml::models::qlearn::QTable;
+    let to_vec = |f: &dyn Fn(&mut [u8]) -> Result<usize, embedml::format::FormatError>| {
+        let mut buf = vec![0u8; 4096];
+        let n = f(&mut buf).unwrap();
+        buf.truncate(n);
+        buf
+    };
+    let mut mdn = <embedml::mdn_type!(2, 1; 1, 4, 6)>::new(
+        &[1, 4, 6],
+        &[embedml::Activation::Tanh, embedml::Activation::Identity],
+        2,
+        1,
+        0.0,
+    )
+    .unwrap();
+    mdn.init_default(&mut embedml::Rng::new(1));
+    let mut cat = CategoricalNb::<2, 3, 3>::new([3, 2, 3], 1.0).unwrap();
+    cat.update(&[0, 1, 2], 1).unwrap();
+    let mut ber = BernoulliNb::<2, 3>::new(1.0).unwrap();
+    ber.update(&[true, false, true], 0).unwrap();
+    let q = QTable::<4, 2>::from_slice(&[0.5, 1.0, -1.0, 0.0, 2.0, 2.0, 0.0, 3.0]).unwrap();
+    let blobs = [
+        to_vec(&|o| mdn.to_blob(o)),
+        to_vec(&|o| cat.to_blob(o)),
+        to_vec(&|o| ber.to_blob(o)),
+        to_vec(&|o| q.to_blob(o)),
+    ];
+    let values = [
+        0u32,
+        1,
+        2,
+        3,
+        7,
+        0xFFFF,
+        0x7FFF_FFFF,
+        u32::MAX,
+        f32::NAN.to_bits(),
+    ];
+    let mut errors = 0;
+    for blob in &blobs {
+        assert!(embedml_host::cli::inspect::describe(blob).is_ok());
+        let header_and_shape = embedml::format::BlobView::parse(blob).unwrap().header_len();
+        for off in (4..header_and_shape).step_by(4).filter(|&o| o != 28) {
+            for &v in &values {
+                let b = patch(blob, off, v);
+                let shown = embedml_host::cli::inspect::describe(&b);
+                errors += shown.is_err() as usize;
+                let _ = embedml_host::models::mdn::mixture_from_blob(&b, &[0.5]);
+                let _ = embedml_host::models::nb::proba_from_blob(&b, &[0.0, 1.0, 1.0]);
+                let _ = embedml_host::models::qlearn::policy_from_blob(&b);
+            }
+        }
+    }
+    assert!(errors > 100, "{errors} errors");
+}
