@@ -407,12 +407,11 @@ fn stats_param<'a>(
 
 impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
     /// Length of this model's blob (learned prior; a fixed prior adds `4·C` bytes).
-    pub const BLOB_LEN: usize = blob_len(categorical_shape_words(F), 0, 0, C + C * F * V);
+    pub const BLOB_LEN: usize = categorical_blob_len(C, F, V, false);
 
     /// Length of this model's blob as [`to_blob`](Self::to_blob) writes it.
     pub fn blob_len(&self) -> usize {
-        let prior = if self.fixed_prior().is_some() { C } else { 0 };
-        blob_len(categorical_shape_words(F), 0, 0, C + C * F * V + prior)
+        categorical_blob_len(C, F, V, self.fixed_prior().is_some())
     }
 
     /// Loads a categorical naive Bayes blob (kind 3): every check of [`BlobView::parse`] plus
@@ -477,12 +476,11 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
 
 impl<const C: usize, const F: usize> BernoulliNb<C, F> {
     /// Length of this model's blob (learned prior; a fixed prior adds `4·C` bytes).
-    pub const BLOB_LEN: usize = blob_len(BERNOULLI_SHAPE_WORDS, 0, 0, C + C * F);
+    pub const BLOB_LEN: usize = bernoulli_blob_len(C, F, false);
 
     /// Length of this model's blob as [`to_blob`](Self::to_blob) writes it.
     pub fn blob_len(&self) -> usize {
-        let prior = if self.fixed_prior().is_some() { C } else { 0 };
-        blob_len(BERNOULLI_SHAPE_WORDS, 0, 0, C + C * F + prior)
+        bernoulli_blob_len(C, F, self.fixed_prior().is_some())
     }
 
     /// Loads a Bernoulli naive Bayes blob (kind 4): every check of [`BlobView::parse`] plus

@@ -179,3 +179,61 @@ pub fn mixture_from_blob(blob: &[u8], x: &[f32]) -> Result<RowMixture> {
         mode,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::mdn::{prepare_arrays, Hyper};
+
+    fn model(standardize: bool) -> MdnModel {
+        let mut h = Hyper::new(&[3], Activation::Tanh);
+        h.standardize = standardize;
+        let x = [1.0f32, 2.0, 4.0, 5.0];
+        let t = [0.5f32, 0.25, 1.0, 2.0];
+        let mut m = prepare_arrays(h, 2, 0.0, vec!["x".into()], vec!["t".into()], &x, &t).unwrap();
+        for (i, p) in m.params.iter_mut().enumerate() {
+            *p = 0.1 * (i % 7) as f32 - 0.3;
+        }
+        m
+    }
+
+    #[test]
+    fn inputs_span_the_training_range_or_mean_plus_minus_two_std() {
+        let mut m = model(true);
+        assert_eq!(m.x_range, Some((vec![1.0], vec![5.0])));
+        assert_eq!(m.export_inputs(3), [[1.0], [3.0], [5.0]]);
+        assert_eq!(m.export_inputs(1), [[3.0]]);
+        m.x_range = None; // a file written before the range was stored
+        let (mean, std) = (m.x_norm.mean[0], m.x_norm.std[0]);
+        assert_eq!(
+            m.export_inputs(2),
+            [[mean - 2.0 * std], [mean + 2.0 * std]]
+        );
+    }
+
+    #[test]
+    fn blob_carries_the_constants_only_when_standardised() {
+        for standardize in [false, true] {
+            let m = model(standardize);
+            let blob = m.to_blob().unwrap();
+            let view = BlobView::parse(&blob).unwrap();
+            assert_eq!(view.input_scaling().is_some(), standardize);
+            assert_eq!(view.output_scaling().is_some(), standardize);
+            // The blob path equals core's slice math on the host's own parameters.
+            let x = [2.5f32];
+            let mut xs = x;
+            m.x_norm.apply(&mut xs);
+            let (_, units) = check_layers(&m.layers).unwrap();
+            let (mut pre, mut post) = (vec![0.0; units], vec![0.0; units]);
+            mlp::forward(&m.layers, &m.params, &xs, &mut pre, &mut post).unwrap();
+            let mut buf = vec![0.0; m.head.output_len()];
+            let mix = m.head.mixture(mlp::output(&m.layers, &post), &mut buf).unwrap();
+            let mut mu = mix.mu().to_vec();
+            m.y_norm.invert(&mut mu);
+            let got = mixture_from_blob(&blob, &x).unwrap();
+            assert_eq!(got.pi, [mix.pi(0), mix.pi(1)]);
+            assert_eq!(got.mu, mu);
+            assert_eq!(got.sigma[0], mix.sigma()[0] * m.y_norm.std[0]);
+        }
+    }
+}
