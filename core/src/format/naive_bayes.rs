@@ -298,14 +298,15 @@ fn check_stats(
             index: 0,
         });
     }
-    let mut checks = [
-        ("naive bayes counts", c * per_class, counts.len()),
-        ("", 0, 0),
-    ];
-    if let Some(p) = prior {
-        checks[1] = ("naive bayes prior", c, p.len());
-    }
-    for (what, want, found) in checks {
+    let prior_len = prior.map_or(c, <[f32]>::len);
+    for (what, want, found) in [
+        (
+            "naive bayes counts",
+            c.saturating_mul(per_class),
+            counts.len(),
+        ),
+        ("naive bayes prior", c, prior_len),
+    ] {
         if want != found {
             return Err(FormatError::ShapeMismatch {
                 what,

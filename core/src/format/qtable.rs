@@ -52,10 +52,16 @@ pub fn decode_qtable_shape(view: &BlobView<'_>) -> Result2<(usize, usize)> {
 /// Writes the blob of a runtime-sized Q-table (kind 7): `q` holds `Q(s, a)` at `s·n_actions +
 /// a` for `q.len() / n_actions` states. Returns the blob's length.
 pub fn write_qtable_blob(out: &mut [u8], q: &[f32], n_actions: usize) -> Result2<usize> {
-    if n_actions == 0 || q.is_empty() || q.len() % n_actions != 0 {
+    if n_actions == 0 {
+        return Err(FormatError::InvalidValue {
+            what: "qtable actions",
+            index: 1,
+        });
+    }
+    if q.is_empty() || q.len() % n_actions != 0 {
         return Err(FormatError::ShapeMismatch {
-            what: "qtable values (a multiple of the actions)",
-            expected: n_actions.max(1) * (q.len() / n_actions.max(1)).max(1),
+            what: "qtable values (a non-zero multiple of the actions)",
+            expected: (q.len() / n_actions).max(1) * n_actions,
             found: q.len(),
         });
     }
