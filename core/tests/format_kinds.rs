@@ -604,3 +604,176 @@ fn fuzz_corpus_regression() {
     }
     assert!(n >= 6, "only {n} corpus files");
 }
+
+/// The runtime-sized writers and readers (what the host's `embedml export` and `embedml
+/// inspect` use) write the same bytes as the typed models and read back the same model: the
+/// slice statistics over what they read give bit-identical predictions.
+#[test]
+fn runtime_sized_writers_and_readers_match_the_typed_ones() {
+    use embedml::models::mlp::Layer;
+    use embedml::models::naive_bayes::{bernoulli, categorical, common, Prior};
+    use embedml::models::qlearn;
+
+    // MDN, with standardisation constants.
+    let net = mdn();
+    let (xm, xs, ym, ys) = ([0.5f32], [0.25f32], [-1.0f32], [2.0f32]);
+    let (sx, sy) = (
+        Scaling {
+            mean: &xm,
+            std: &xs,
+        },
+        Scaling {
+            mean: &ym,
+            std: &ys,
+        },
+    );
+    let typed = to_vec(|o| net.to_blob_with(Some(sx), Some(sy), o));
+    let slice = to_vec(|o| {
+        format::write_mdn_blob(
+            o,
+            net.layers(),
+            net.head(),
+            net.params(),
+            Some(sx),
+            Some(sy),
+        )
+    });
+    assert_eq!(slice, typed);
+    assert_eq!(
+        typed.len(),
+        format::mdn_blob_len(net.layers(), 1, 1, net.params().len())
+    );
+    let view = BlobView::parse(&slice).unwrap();
+    let mut layers = [Layer {
+        n_in: 1,
+        n_out: 1,
+        activation: Activation::Identity,
+    }; 2];
+    let head = format::decode_mdn_shape(&view, &mut layers).unwrap();
+    assert_eq!((head, &layers), (net.head(), net.layers()));
+    let mut three = [layers[0]; 3];
+    assert_eq!(
+        format::decode_mdn_shape(&view, &mut three).unwrap_err(),
+        FormatError::ShapeMismatch {
+            what: "mdn layers",
+            expected: 3,
+            found: 2
+        }
+    );
+    assert!(format::write_mdn_blob(
+        &mut [0u8; 4096],
+        net.layers(),
+        net.head(),
+        &[0.0; 3],
+        None,
+        None
+    )
+    .is_err());
+
+    // Categorical naive Bayes, learned and fixed prior.
+    let nb = golf();
+    for prior in [None, Some([0.25f32, 0.75])] {
+        let mut nb = nb.clone();
+        nb.set_prior(prior).unwrap();
+        let typed = to_vec(|o| nb.to_blob(o));
+        let counts = nb.counts().as_flattened().as_flattened();
+        let slice = to_vec(|o| {
+            format::write_categorical_blob(
+                o,
+                nb.class_count(),
+                counts,
+                nb.n_values(),
+                3,
+                nb.alpha(),
+                prior.as_ref().map(|p| &p[..]),
+            )
+        });
+        assert_eq!(slice, typed);
+        assert_eq!(
+            slice.len(),
+            format::categorical_blob_len(2, 4, 3, prior.is_some())
+        );
+        let view = BlobView::parse(&slice).unwrap();
+        let mut n_values = [0usize; 4];
+        let shape = format::decode_categorical_shape(&view, &mut n_values).unwrap();
+        assert_eq!((shape.classes, shape.features, shape.v_stride), (2, 4, 3));
+        assert_eq!(shape.fixed_prior, prior.is_some());
+        assert_eq!(&n_values, nb.n_values());
+        let (mut cc, mut cn, mut pr) = (vec![0.0; 2], vec![0.0; shape.n_counts()], vec![0.0; 2]);
+        format::read_nb_params(&view, &shape, &mut cc, &mut cn, &mut pr).unwrap();
+        let s = categorical::Stats {
+            class_count: &cc,
+            counts: &cn,
+            n_values: &n_values,
+            v_stride: 3,
+            alpha: shape.alpha,
+            prior: if shape.fixed_prior {
+                Prior::Fixed(&pr)
+            } else {
+                Prior::Learned
+            },
+        };
+        for (x, _) in GOLF {
+            let mut jll = [0.0f64; 2];
+            categorical::joint_log_likelihood(&s, &x, None, &mut jll).unwrap();
+            let mut p = [0.0f32; 2];
+            common::normalize(&jll, &mut p).unwrap();
+            let want = nb.predict_proba(&x, None).unwrap();
+            assert_eq!(p.map(f32::to_bits), want.map(f32::to_bits));
+        }
+        let mut wrong = [0usize; 3];
+        assert!(format::decode_categorical_shape(&view, &mut wrong).is_err());
+    }
+    let bad_values =
+        format::write_categorical_blob(&mut [0u8; 4096], &[1.0], &[0.0; 4], &[2, 3], 2, 1.0, None);
+    assert!(matches!(bad_values, Err(FormatError::InvalidValue { .. })));
+
+    // Bernoulli: the pinned spam model.
+    let nb = spam();
+    let typed = to_vec(|o| nb.to_blob(o));
+    let slice = to_vec(|o| {
+        format::write_bernoulli_blob(
+            o,
+            nb.class_count(),
+            nb.counts().as_flattened(),
+            3,
+            0.0,
+            None,
+        )
+    });
+    assert_eq!(slice, typed);
+    assert_eq!(slice.len(), format::bernoulli_blob_len(2, 3, false));
+    let view = BlobView::parse(&slice).unwrap();
+    let shape = format::decode_bernoulli_shape(&view).unwrap();
+    assert_eq!((shape.classes, shape.features, shape.v_stride), (2, 3, 1));
+    let (mut cc, mut cn) = (vec![0.0; 2], vec![0.0; 6]);
+    format::read_nb_params(&view, &shape, &mut cc, &mut cn, &mut []).unwrap();
+    assert_eq!(cn, [7.0, 17.0, 0.0, 1.0, 71.0, 77.0]);
+    let s = bernoulli::Stats {
+        class_count: &cc,
+        counts: &cn,
+        alpha: 0.0,
+        prior: Prior::Learned,
+    };
+    let x = [true, true, false];
+    let mut jll = [0.0f64; 2];
+    bernoulli::joint_log_likelihood(&s, &x, None, &mut jll).unwrap();
+    assert_eq!(jll, nb.joint_log_likelihood(&x, None).unwrap());
+    assert!(format::read_nb_params(&view, &shape, &mut cc, &mut [0.0; 5], &mut []).is_err());
+
+    // Q-table.
+    let q = lake();
+    let typed = to_vec(|o| q.to_blob(o));
+    let slice = to_vec(|o| format::write_qtable_blob(o, q.as_slice(), 4));
+    assert_eq!(slice, typed);
+    assert_eq!(slice.len(), format::qtable_blob_len(16, 4));
+    let view = BlobView::parse(&slice).unwrap();
+    assert_eq!(format::decode_qtable_shape(&view).unwrap(), (16, 4));
+    let mut values = vec![0.0; 64];
+    view.copy_params(&mut values).unwrap();
+    let mut policy = [0usize; 16];
+    qlearn::greedy_policy(&values, 4, &mut policy).unwrap();
+    assert_eq!(policy, q.policy());
+    assert!(format::write_qtable_blob(&mut [0u8; 4096], &[0.0; 7], 4).is_err());
+    assert!(format::write_qtable_blob(&mut [0u8; 4096], &[0.0; 8], 0).is_err());
+}

@@ -1,6 +1,8 @@
 //! `embedml export` and `embedml inspect` end to end: a trained MLP → blob → core's typed and
 //! in-place models give bit-identical predictions (and the expected outputs the export wrote);
 //! the host's own prediction agrees; corrupt or foreign files give one-line errors, exit 2.
+//! The same for MDN (kind 2, with standardisation constants), categorical and Bernoulli naive
+//! Bayes (kinds 3, 4) and Q-tables (kind 7).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -182,12 +184,285 @@ fn export_round_trips_to_core_bit_for_bit_and_inspect_describes_it() {
     let _ = std::fs::remove_file(format!("{b}.expected.csv"));
 }
 
-/// Kinds without a device export yet say so (one line, exit 2) instead of writing anything.
+/// Naive Bayes variants without a device layout (multinomial, Gaussian) say so in one line
+/// naming the variant (exit 2) instead of writing anything.
 #[test]
-fn export_of_a_kind_without_a_blob_layout_in_the_host_is_a_clear_error() {
-    let model = tmp("golf.safetensors");
-    let out = tmp("golf.bin");
+fn export_of_a_variant_without_a_blob_layout_is_a_clear_error() {
+    let model = tmp("iris_gauss.safetensors");
+    let out = tmp("iris_gauss.bin");
     let m = model.to_str().unwrap();
+    ok(&[
+        "train",
+        "nb",
+        "--kind",
+        "gaussian",
+        "--data",
+        &data("iris.csv"),
+        "--y",
+        "species",
+        "--out",
+        m,
+    ]);
+    let e = err(&["export", "--model", m, "--out", out.to_str().unwrap()]);
+    assert!(
+        e.contains("naive Bayes variant 'gaussian' has no device blob layout"),
+        "{e}"
+    );
+    assert!(!out.exists());
+    let _ = std::fs::remove_file(&model);
+}
+
+/// Patches the `u32` at `off` and fixes the CRC, so the kind's own check is the one that fires.
+fn patch(blob: &[u8], off: usize, value: u32) -> Vec<u8> {
+    let mut b = blob.to_vec();
+    b[off..off + 4].copy_from_slice(&value.to_le_bytes());
+    let crc = embedml::format::checksum(&b).unwrap();
+    b[28..32].copy_from_slice(&crc.to_le_bytes());
+    b
+}
+
+/// `inspect` of `bytes` fails with one line (exit 2) containing `needle`.
+fn inspect_fails(name: &str, bytes: &[u8], needle: &str) {
+    let bad = tmp(name);
+    std::fs::write(&bad, bytes).unwrap();
+    let e = err(&["inspect", bad.to_str().unwrap()]);
+    assert!(e.contains(needle), "{needle:?} not in {e}");
+    let _ = std::fs::remove_file(&bad);
+}
+
+/// The expected-outputs CSV: header, then rows of `f32` (parsed back bit for bit).
+fn read_expected(blob: &str) -> (Vec<String>, Vec<Vec<f32>>) {
+    let csv = std::fs::read_to_string(format!("{blob}.expected.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let rows = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    (header, rows)
+}
+
+/// `a` and `b` agree bit for bit.
+fn bits_eq(a: &[f32], b: &[f32], what: &str) {
+    assert_eq!(a.len(), b.len(), "{what}");
+    for (x, y) in a.iter().zip(b) {
+        assert_eq!(x.to_bits(), y.to_bits(), "{what}: {a:?} vs {b:?}");
+    }
+}
+
+/// iris sepal_width → petal_width, K = 2, trunk 1 → 6 tanh → 6, standardised: blob → core's
+/// typed `Mdn` (the device's type) gives the expected outputs bit for bit in data units (the
+/// device applies the blob's constants); the host's `predict` agrees to float rounding (its
+/// trunk runs batched); the constants are the model file's, bit for bit.
+#[test]
+fn mdn_export_round_trips_with_standardisation() {
+    use embedml::models::mdn::ModeSearch;
+    type Iris = embedml::mdn_type!(2, 1; 1, 6, 6);
+    let model = tmp("mdn.safetensors");
+    let blob = tmp("mdn.bin");
+    let (m, b) = (model.to_str().unwrap(), blob.to_str().unwrap());
+    ok(&[
+        "train",
+        "mdn",
+        "--data",
+        &data("iris.csv"),
+        "--x",
+        "sepal_width",
+        "--y",
+        "petal_width",
+        "--components",
+        "2",
+        "--hidden",
+        "6",
+        "--epochs",
+        "30",
+        "--seed",
+        "3",
+        "--standardize",
+        "--out",
+        m,
+    ]);
+    ok(&["export", "--model", m, "--out", b, "--points", "9"]);
+    let bytes = std::fs::read(&blob).unwrap();
+    assert_eq!(bytes.len(), Iris::BLOB_LEN + 16);
+    let (header, rows) = read_expected(b);
+    assert_eq!(header[0], "sepal_width");
+    assert_eq!(
+        &header[1..],
+        [
+            "pi_0",
+            "pi_1",
+            "mu_0_petal_width",
+            "mu_1_petal_width",
+            "sigma_0_petal_width",
+            "sigma_1_petal_width",
+            "mean_petal_width",
+            "variance_petal_width",
+            "mode_petal_width"
+        ]
+    );
+    assert_eq!(rows.len(), 9);
+    // Spread over the training range of sepal_width (iris: 2.0 to 4.4).
+    assert_eq!((rows[0][0], rows[8][0]), (2.0, 4.4));
+
+    // Standardisation constants: the model file's, bit for bit.
+    let host = embedml_host::models::mdn::load_path(&model).unwrap();
+    let view = embedml::format::BlobView::parse(&bytes).unwrap();
+    let (xs, ys) = (
+        view.input_scaling().unwrap(),
+        view.output_scaling().unwrap(),
+    );
+    bits_eq(
+        &[xs.mean(0), xs.std(0)],
+        &[host.x_norm.mean[0], host.x_norm.std[0]],
+        "x",
+    );
+    bits_eq(
+        &[ys.mean(0), ys.std(0)],
+        &[host.y_norm.mean[0], host.y_norm.std[0]],
+        "y",
+    );
+
+    // Core's typed model from the blob, mapped to data units with the blob's constants.
+    let mut net = Iris::from_blob(&bytes).unwrap();
+    let (ym, ysd) = (ys.mean(0), ys.std(0));
+    let mut inputs = String::from("sepal_width\n");
+    for row in &rows {
+        let mut x = [row[0]];
+        xs.standardize(&mut x);
+        let mix = net.forward(&x).unwrap();
+        let (mut mean, mut var, mut mode, mut scratch) = ([0.0], [0.0], [0.0], [0.0; 2]);
+        mix.mean_and_variances(&mut mean, &mut var).unwrap();
+        mix.mode(&mut mode, &mut scratch, ModeSearch::default())
+            .unwrap();
+        let device = [
+            mix.pi(0),
+            mix.pi(1),
+            mix.mu()[0] * ysd + ym,
+            mix.mu()[1] * ysd + ym,
+            mix.sigma()[0] * ysd,
+            mix.sigma()[1] * ysd,
+            mean[0] * ysd + ym,
+            var[0] * (ysd * ysd),
+            mode[0] * ysd + ym,
+        ];
+        bits_eq(&device, &row[1..], &format!("typed core at {}", row[0]));
+        // The host library's blob path is the same code path.
+        let lib = embedml_host::models::mdn::mixture_from_blob(&bytes, &row[..1]).unwrap();
+        bits_eq(&lib.flat(), &row[1..], "mixture_from_blob");
+        inputs.push_str(&format!("{:?}\n", row[0]));
+    }
+    // The host's own (batched) prediction agrees to float rounding.
+    let csv = tmp("mdn_inputs.csv");
+    std::fs::write(&csv, inputs).unwrap();
+    let pred = ok(&[
+        "predict",
+        "--model",
+        m,
+        "--data",
+        csv.to_str().unwrap(),
+        "--csv",
+    ]);
+    let mut n = 0;
+    for (line, row) in pred.lines().skip(1).zip(&rows) {
+        let got: Vec<f32> = line.split(',').map(|v| v.parse().unwrap()).collect();
+        assert_eq!(got.len(), 9, "{line}");
+        for (g, w) in got.iter().zip(&row[1..]) {
+            assert!(
+                (g - w).abs() <= 1e-4 * w.abs().max(1.0),
+                "{g} vs {w} in {line}"
+            );
+        }
+        n += 1;
+    }
+    assert_eq!(n, 9);
+
+    let shown = ok(&["inspect", b]);
+    assert!(shown.starts_with("EMLB v1 mdn (kind 2)"), "{shown}");
+    assert!(
+        shown.contains("mdn: 1 -> 6 (tanh) -> 6 (identity), K = 2, L = 1, sigma_min 0"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("output standardisation (mean±std): 1.19"),
+        "{shown}"
+    );
+    // Corruption: a flipped bit; K = 0 and a non-identity last layer with a valid CRC.
+    let mut flipped = bytes.clone();
+    flipped[100] ^= 1;
+    inspect_fails("mdn_bad.bin", &flipped, "checksum mismatch");
+    inspect_fails("mdn_bad.bin", &patch(&bytes, 32 + 4, 0), "mdn components K");
+    inspect_fails(
+        "mdn_bad.bin",
+        &patch(&bytes, 32 + 4 * 9, 2),
+        "mdn last activation",
+    );
+    inspect_fails("mdn_bad.bin", &bytes[..bytes.len() - 1], "truncated");
+    for p in [&model, &blob, &csv] {
+        let _ = std::fs::remove_file(p);
+    }
+    let _ = std::fs::remove_file(format!("{b}.expected.csv"));
+}
+
+/// Without `--standardize` the blob has no constants and the device's outputs are the raw
+/// mixture, which the host reports unchanged.
+#[test]
+fn mdn_export_without_standardisation_has_no_constants() {
+    let model = tmp("mdn_raw.safetensors");
+    let blob = tmp("mdn_raw.bin");
+    let (m, b) = (model.to_str().unwrap(), blob.to_str().unwrap());
+    ok(&[
+        "train",
+        "mdn",
+        "--data",
+        &data("iris.csv"),
+        "--x",
+        "petal_length",
+        "--y",
+        "petal_width",
+        "--components",
+        "1",
+        "--hidden",
+        "3",
+        "--epochs",
+        "5",
+        "--out",
+        m,
+    ]);
+    ok(&["export", "--model", m, "--out", b, "--points", "2"]);
+    let bytes = std::fs::read(&blob).unwrap();
+    let view = embedml::format::BlobView::parse(&bytes).unwrap();
+    assert!(view.input_scaling().is_none() && view.output_scaling().is_none());
+    let (_, rows) = read_expected(b);
+    assert_eq!((rows[0][0], rows[1][0]), (1.0, 6.9)); // iris petal_length range
+    let mut net = <embedml::mdn_type!(1, 1; 1, 3, 3)>::from_blob(&bytes).unwrap();
+    for row in &rows {
+        let mix = net.forward(&row[..1]).unwrap();
+        bits_eq(
+            &[mix.pi(0), mix.mu()[0], mix.sigma()[0]],
+            &row[1..4],
+            "raw mixture",
+        );
+    }
+    for p in [&model, &blob] {
+        let _ = std::fs::remove_file(p);
+    }
+    let _ = std::fs::remove_file(format!("{b}.expected.csv"));
+}
+
+/// Golf, categorical, α = 1: blob → core's typed `CategoricalNb` gives the expected class
+/// probabilities bit for bit, and so does the host's `predict` on the same rows (same core
+/// functions, same counts).
+#[test]
+fn naive_bayes_categorical_export_round_trips_bit_for_bit() {
+    use embedml::models::naive_bayes::CategoricalNb;
+    let model = tmp("golf_cat.safetensors");
+    let blob = tmp("golf_cat.bin");
+    let (m, b) = (model.to_str().unwrap(), blob.to_str().unwrap());
     ok(&[
         "train",
         "nb",
@@ -202,8 +477,291 @@ fn export_of_a_kind_without_a_blob_layout_in_the_host_is_a_clear_error() {
         "--out",
         m,
     ]);
-    let e = err(&["export", "--model", m, "--out", out.to_str().unwrap()]);
-    assert!(e.contains("export is not supported for model kind"), "{e}");
-    assert!(!out.exists());
-    let _ = std::fs::remove_file(&model);
+    ok(&["export", "--model", m, "--out", b, "--points", "6"]);
+    let bytes = std::fs::read(&blob).unwrap();
+    let (header, rows) = read_expected(b);
+    assert_eq!(
+        header,
+        [
+            "outlook",
+            "temperature",
+            "humidity",
+            "windy",
+            "p_no",
+            "p_yes"
+        ]
+    );
+    assert_eq!(rows.len(), 6);
+    let nb = CategoricalNb::<2, 4, 3>::from_blob(&bytes).unwrap();
+    assert_eq!(nb.n_values(), &[3, 3, 2, 2]);
+    let file = embedml_host::io::ModelFile::load(&model).unwrap();
+    let host = embedml_host::models::nb::NbModel::from_file(&file).unwrap();
+    let vocab = match &host.stats {
+        embedml_host::models::nb::NbStats::Categorical { vocab, .. } => vocab.clone(),
+        _ => unreachable!("a categorical model"),
+    };
+    let mut table = String::from("outlook,temperature,humidity,windy\n");
+    let mut distinct = std::collections::HashSet::new();
+    for row in &rows {
+        let x: Vec<usize> = row[..4].iter().map(|&v| v as usize).collect();
+        assert!(distinct.insert(x.clone()), "distinct rows");
+        let p = nb.predict_proba(&x, None).unwrap();
+        bits_eq(&p, &row[4..], "typed core");
+        let names: Vec<&str> = x
+            .iter()
+            .zip(&vocab)
+            .map(|(&v, voc)| voc[v].as_str())
+            .collect();
+        table.push_str(&(names.join(",") + "\n"));
+    }
+    let csv = tmp("golf_rows.csv");
+    std::fs::write(&csv, table).unwrap();
+    let pred = ok(&[
+        "predict",
+        "--model",
+        m,
+        "--data",
+        csv.to_str().unwrap(),
+        "--csv",
+    ]);
+    for (line, row) in pred.lines().skip(1).zip(&rows) {
+        let v: Vec<f32> = line
+            .split(',')
+            .skip(1)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        bits_eq(&v, &row[4..], "host predict");
+    }
+    assert_eq!(pred.lines().count(), 7);
+
+    let shown = ok(&["inspect", b]);
+    assert!(
+        shown.contains(
+            "naive bayes categorical: 2 classes, 4 features (values per feature: 3 3 2 2), \
+             alpha 1, learned prior, class counts [5.0, 9.0]"
+        ),
+        "{shown}"
+    );
+    // Corruption with a valid CRC: α = NaN, a feature with 4 values (> V = 3), a negative count.
+    inspect_fails(
+        "nb_bad.bin",
+        &patch(&bytes, 32 + 12, f32::NAN.to_bits()),
+        "alpha",
+    );
+    inspect_fails(
+        "nb_bad.bin",
+        &patch(&bytes, 32 + 20, 4),
+        "values per feature",
+    );
+    let params = bytes.len() - 4 * 26;
+    inspect_fails(
+        "nb_bad.bin",
+        &patch(&bytes, params + 8, (-1.0f32).to_bits()),
+        ">= 0",
+    );
+    for p in [&model, &blob, &csv] {
+        let _ = std::fs::remove_file(p);
+    }
+    let _ = std::fs::remove_file(format!("{b}.expected.csv"));
+}
+
+/// A small presence/absence table, Bernoulli, α = 1: blob → core's typed `BernoulliNb` gives
+/// the expected probabilities bit for bit, as does the host's `predict`.
+#[test]
+fn naive_bayes_bernoulli_export_round_trips_bit_for_bit() {
+    use embedml::models::naive_bayes::BernoulliNb;
+    let train = tmp("words.csv");
+    std::fs::write(
+        &train,
+        "cheap,meeting,offer,label\n1,0,1,spam\n1,0,0,spam\n0,1,1,spam\n0,1,0,ham\n\
+         0,1,1,ham\n1,1,0,ham\n0,0,0,ham\n",
+    )
+    .unwrap();
+    let model = tmp("words.safetensors");
+    let blob = tmp("words.bin");
+    let (m, b) = (model.to_str().unwrap(), blob.to_str().unwrap());
+    ok(&[
+        "train",
+        "nb",
+        "--kind",
+        "bernoulli",
+        "--data",
+        train.to_str().unwrap(),
+        "--y",
+        "label",
+        "--alpha",
+        "1",
+        "--out",
+        m,
+    ]);
+    ok(&["export", "--model", m, "--out", b, "--points", "20"]);
+    let bytes = std::fs::read(&blob).unwrap();
+    let (header, rows) = read_expected(b);
+    assert_eq!(header, ["cheap", "meeting", "offer", "p_ham", "p_spam"]);
+    assert_eq!(rows.len(), 8); // every one of the 2^3 rows, once
+    let nb = BernoulliNb::<2, 3>::from_blob(&bytes).unwrap();
+    assert_eq!(nb.class_count(), &[4.0, 3.0]);
+    let mut table = String::from("cheap,meeting,offer\n");
+    for row in &rows {
+        let x: Vec<bool> = row[..3].iter().map(|&v| v > 0.0).collect();
+        bits_eq(
+            &nb.predict_proba(&x, None).unwrap(),
+            &row[3..],
+            "typed core",
+        );
+        let cells: Vec<String> = row[..3].iter().map(|&v| (v as u8).to_string()).collect();
+        table.push_str(&(cells.join(",") + "\n"));
+    }
+    let csv = tmp("words_rows.csv");
+    std::fs::write(&csv, table).unwrap();
+    let pred = ok(&[
+        "predict",
+        "--model",
+        m,
+        "--data",
+        csv.to_str().unwrap(),
+        "--csv",
+    ]);
+    for (line, row) in pred.lines().skip(1).zip(&rows) {
+        let v: Vec<f32> = line
+            .split(',')
+            .skip(1)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        bits_eq(&v, &row[3..], "host predict");
+    }
+    let shown = ok(&["inspect", b]);
+    assert!(
+        shown.contains("naive bayes bernoulli: 2 classes, 3 features, alpha 1, learned prior"),
+        "{shown}"
+    );
+    inspect_fails("nbb_bad.bin", &patch(&bytes, 32 + 12, 7), "prior flag");
+    inspect_fails("nbb_bad.bin", &patch(&bytes, 32, 3), "parameter count");
+    for p in [&train, &model, &blob, &csv] {
+        let _ = std::fs::remove_file(p);
+    }
+    let _ = std::fs::remove_file(format!("{b}.expected.csv"));
+}
+
+/// FrozenLake 4×4 (not slippery): blob → core's typed `QTable` has the host's table bit for
+/// bit, and its greedy policy is the expected outputs' `greedy_action` column.
+#[test]
+fn qtable_export_round_trips_bit_for_bit() {
+    use embedml::models::qlearn::QTable;
+    let model = tmp("lake.safetensors");
+    let blob = tmp("lake.bin");
+    let (m, b) = (model.to_str().unwrap(), blob.to_str().unwrap());
+    ok(&[
+        "train",
+        "qlearn",
+        "--env",
+        "frozenlake-4x4",
+        "--slippery",
+        "false",
+        "--seed",
+        "1",
+        "--out",
+        m,
+    ]);
+    ok(&["export", "--model", m, "--out", b]);
+    let bytes = std::fs::read(&blob).unwrap();
+    let (header, rows) = read_expected(b);
+    assert_eq!(
+        header,
+        ["state", "greedy_action", "q_0", "q_1", "q_2", "q_3"]
+    );
+    assert_eq!(rows.len(), 16);
+    let q = QTable::<16, 4>::from_blob(&bytes).unwrap();
+    let file = embedml_host::io::ModelFile::load(&model).unwrap();
+    let host = embedml_host::models::qlearn::QModel::from_file(&file).unwrap();
+    bits_eq(q.as_slice(), &host.q, "table");
+    let (policy, host_policy) = (q.policy(), host.policy().unwrap());
+    for (s, row) in rows.iter().enumerate() {
+        assert_eq!(row[0], s as f32);
+        assert_eq!(row[1], policy[s] as f32);
+        assert_eq!(policy[s], host_policy[s]);
+        bits_eq(&q.values()[s], &row[2..], "Q row");
+    }
+    let shown = ok(&["inspect", b]);
+    assert!(shown.contains("qtable: 16 states x 4 actions"), "{shown}");
+    let line: String = policy
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        shown.contains(&format!("greedy policy: {line}\n")),
+        "{shown}"
+    );
+    inspect_fails("q_bad.bin", &patch(&bytes, 32, 15), "qtable values");
+    inspect_fails("q_bad.bin", &patch(&bytes, 32 + 4, 0), "qtable");
+    let mut long = bytes.clone();
+    long.extend_from_slice(&[0; 4]);
+    inspect_fails("q_bad.bin", &long, "trailing bytes");
+    for p in [&model, &blob] {
+        let _ = std::fs::remove_file(p);
+    }
+    let _ = std::fs::remove_file(format!("{b}.expected.csv"));
+}
+
+/// Hostile blobs never panic `inspect` or the host's blob readers: every header and shape word
+/// of an MDN, categorical, Bernoulli and Q-table blob set to extreme values (with the CRC
+/// fixed, so the kind's own checks run) gives `Ok` or an error.
+#[test]
+fn patched_blobs_of_every_kind_are_errors_not_panics() {
+    use embedml::models::naive_bayes::{BernoulliNb, CategoricalNb};
+    use embedml::models::qlearn::QTable;
+    let to_vec = |f: &dyn Fn(&mut [u8]) -> Result<usize, embedml::format::FormatError>| {
+        let mut buf = vec![0u8; 4096];
+        let n = f(&mut buf).unwrap();
+        buf.truncate(n);
+        buf
+    };
+    let mut mdn = <embedml::mdn_type!(2, 1; 1, 4, 6)>::new(
+        &[1, 4, 6],
+        &[embedml::Activation::Tanh, embedml::Activation::Identity],
+        2,
+        1,
+        0.0,
+    )
+    .unwrap();
+    mdn.init_default(&mut embedml::Rng::new(1));
+    let mut cat = CategoricalNb::<2, 3, 3>::new([3, 2, 3], 1.0).unwrap();
+    cat.update(&[0, 1, 2], 1).unwrap();
+    let mut ber = BernoulliNb::<2, 3>::new(1.0).unwrap();
+    ber.update(&[true, false, true], 0).unwrap();
+    let q = QTable::<4, 2>::from_slice(&[0.5, 1.0, -1.0, 0.0, 2.0, 2.0, 0.0, 3.0]).unwrap();
+    let blobs = [
+        to_vec(&|o| mdn.to_blob(o)),
+        to_vec(&|o| cat.to_blob(o)),
+        to_vec(&|o| ber.to_blob(o)),
+        to_vec(&|o| q.to_blob(o)),
+    ];
+    let values = [
+        0u32,
+        1,
+        2,
+        3,
+        7,
+        0xFFFF,
+        0x7FFF_FFFF,
+        u32::MAX,
+        f32::NAN.to_bits(),
+    ];
+    let mut errors = 0;
+    for blob in &blobs {
+        assert!(embedml_host::cli::inspect::describe(blob).is_ok());
+        let header_and_shape = embedml::format::BlobView::parse(blob).unwrap().header_len();
+        for off in (4..header_and_shape).step_by(4).filter(|&o| o != 28) {
+            for &v in &values {
+                let b = patch(blob, off, v);
+                let shown = embedml_host::cli::inspect::describe(&b);
+                errors += shown.is_err() as usize;
+                let _ = embedml_host::models::mdn::mixture_from_blob(&b, &[0.5]);
+                let _ = embedml_host::models::nb::proba_from_blob(&b, &[0.0, 1.0, 1.0]);
+                let _ = embedml_host::models::qlearn::policy_from_blob(&b);
+            }
+        }
+    }
+    assert!(errors > 100, "{errors} errors");
 }

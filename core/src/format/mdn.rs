@@ -11,8 +11,8 @@ use super::view::BlobView;
 use super::write::{blob_len, write_blob_fn, Scaling};
 use super::{FormatError, ModelKind};
 use crate::kernels::activation::Activation;
-use crate::models::mdn::Mdn;
-use crate::models::mlp::Layer;
+use crate::models::mdn::{Head, Mdn};
+use crate::models::mlp::{self, Layer};
 use crate::params::Parameters;
 
 type Result2<T> = core::result::Result<T, FormatError>;
@@ -28,39 +28,42 @@ const NAMES: LayerNames = LayerNames {
     slope: "mdn leaky relu slope",
 };
 
-/// The head of a decoded MDN blob.
-struct HeadWords {
-    k: usize,
-    l: usize,
-    sigma_min: f32,
+/// Decodes and checks an MDN blob's shape into `layers`, whose length must be the blob's trunk
+/// layer count (shape word 0), and returns its [`Head`]. Checks the kind, the layer count, the
+/// number of shape words, `K ≥ 1`, `L ≥ 1`, `σ_min` (finite, `≥ 0`), widths, activation ids
+/// (the last Identity, with `K (L + 2)` outputs), the parameter count and the standardisation
+/// columns (inputs, and one per target dimension). The typed loader
+/// ([`Mdn::from_blob`]) calls it and then checks its capacities; runtime-sized tools (the
+/// host's export, `embedml inspect`) call it with a `Vec`.
+pub fn decode_mdn_shape(view: &BlobView<'_>, layers: &mut [Layer]) -> Result2<Head> {
+    decode_shape(view, layers, None)
 }
 
-/// Decodes and checks an MDN blob's shape into `layers` (`NL` of them) against the typed
-/// capacities `p` (parameters), `u` (units) and `o` (outputs).
-fn decode<const NL: usize>(
+/// [`decode_mdn_shape`]; with `typed_outputs`, a `K (L + 2)` that differs is reported (as
+/// [`FormatError::ShapeMismatch`] "mdn outputs K (L + 2)") right after `K` and `L` are read.
+fn decode_shape(
     view: &BlobView<'_>,
-    layers: &mut [Layer; NL],
-    p: usize,
-    u: usize,
-    o: usize,
-) -> Result2<HeadWords> {
+    layers: &mut [Layer],
+    typed_outputs: Option<usize>,
+) -> Result2<Head> {
     view.expect_kind(ModelKind::Mdn)?;
-    if NL == 0 {
+    let nl = layers.len();
+    if nl == 0 {
         return Err(FormatError::InvalidValue {
             what: "mdn layers (a trunk needs at least one)",
             index: 0,
         });
     }
-    let n_words = mdn_shape_words(NL);
+    let n_words = mdn_shape_words(nl);
     let found_l = view.shape_word(0).ok_or(FormatError::ShapeMismatch {
         what: "mdn shape words",
         expected: n_words,
         found: view.shape_len(),
     })? as usize;
-    if found_l != NL {
+    if found_l != nl {
         return Err(FormatError::ShapeMismatch {
             what: "mdn layers",
-            expected: NL,
+            expected: nl,
             found: found_l,
         });
     }
@@ -85,13 +88,15 @@ fn decode<const NL: usize>(
             index: 2,
         });
     }
-    let outputs = k.saturating_mul(l.saturating_add(2));
-    if outputs != o {
-        return Err(FormatError::ShapeMismatch {
-            what: "mdn outputs K (L + 2)",
-            expected: o,
-            found: outputs,
-        });
+    if let Some(o) = typed_outputs {
+        let outputs = k.saturating_mul(l.saturating_add(2));
+        if outputs != o {
+            return Err(FormatError::ShapeMismatch {
+                what: "mdn outputs K (L + 2)",
+                expected: o,
+                found: outputs,
+            });
+        }
     }
     let sigma_min = f32::from_bits(word(3));
     if !sigma_min.is_finite() {
@@ -106,18 +111,23 @@ fn decode<const NL: usize>(
             index: 3,
         });
     }
-    let params = decode_layers(view, &NAMES, 4, 5 + NL, layers)?;
-    if layers[NL - 1].activation != Activation::Identity {
+    let head = Head::new(k, l, sigma_min).map_err(|_| FormatError::InvalidValue {
+        what: "mdn head (K (L + 2) overflows)",
+        index: 1,
+    })?;
+    let outputs = head.output_len();
+    let params = decode_layers(view, &NAMES, 4, 5 + nl, layers)?;
+    if layers[nl - 1].activation != Activation::Identity {
         return Err(FormatError::InvalidValue {
             what: "mdn last activation (must be identity)",
-            index: 5 + 3 * NL - 1,
+            index: 5 + 3 * nl - 1,
         });
     }
-    if layers[NL - 1].n_out != outputs {
+    if layers[nl - 1].n_out != outputs {
         return Err(FormatError::ShapeMismatch {
             what: "mdn last width",
             expected: outputs,
-            found: layers[NL - 1].n_out,
+            found: layers[nl - 1].n_out,
         });
     }
     if params != view.param_count() as u64 {
@@ -125,21 +135,6 @@ fn decode<const NL: usize>(
             what: "mdn parameter count",
             expected: usize::try_from(params).unwrap_or(usize::MAX),
             found: view.param_count(),
-        });
-    }
-    if view.param_count() != p {
-        return Err(FormatError::ShapeMismatch {
-            what: "mdn parameters",
-            expected: p,
-            found: view.param_count(),
-        });
-    }
-    let units: usize = layers.iter().map(|l| l.n_out).sum();
-    if units != u {
-        return Err(FormatError::ShapeMismatch {
-            what: "mdn units",
-            expected: u,
-            found: units,
         });
     }
     for (what, cols, want) in [
@@ -162,7 +157,110 @@ fn decode<const NL: usize>(
             });
         }
     }
-    Ok(HeadWords { k, l, sigma_min })
+    Ok(head)
+}
+
+/// Decodes and checks an MDN blob's shape into `layers` (`NL` of them) against the typed
+/// capacities `p` (parameters), `u` (units) and `o` (outputs).
+fn decode<const NL: usize>(
+    view: &BlobView<'_>,
+    layers: &mut [Layer; NL],
+    p: usize,
+    u: usize,
+    o: usize,
+) -> Result2<Head> {
+    let head = decode_shape(view, layers, Some(o))?;
+    if view.param_count() != p {
+        return Err(FormatError::ShapeMismatch {
+            what: "mdn parameters",
+            expected: p,
+            found: view.param_count(),
+        });
+    }
+    let units: usize = layers.iter().map(|l| l.n_out).sum();
+    if units != u {
+        return Err(FormatError::ShapeMismatch {
+            what: "mdn units",
+            expected: u,
+            found: units,
+        });
+    }
+    Ok(head)
+}
+
+/// Length of the blob of an MDN with `layers` (trunk) and `n_params` parameters, with `n_in`
+/// standardised input columns and `n_out` standardised target dimensions (0 = none).
+pub fn mdn_blob_len(layers: &[Layer], n_in: usize, n_out: usize, n_params: usize) -> usize {
+    blob_len(mdn_shape_words(layers.len()), n_in, n_out, n_params)
+}
+
+/// Writes the blob of a runtime-sized MDN (the host's models): trunk `layers` (the last
+/// Identity with `K (L + 2)` outputs), `head`, `params` in the MLP order, optional
+/// standardisation constants (`input`: one column per input, `output`: one per target
+/// dimension). Checks the layers, the head, the parameter count and the scaling columns;
+/// returns the blob's length ([`mdn_blob_len`]).
+pub fn write_mdn_blob(
+    out: &mut [u8],
+    layers: &[Layer],
+    head: Head,
+    params: &[f32],
+    input: Option<Scaling<'_>>,
+    output: Option<Scaling<'_>>,
+) -> Result2<usize> {
+    let (p, _) = mlp::check_layers(layers).map_err(|_| FormatError::InvalidValue {
+        what: "mdn layers",
+        index: 0,
+    })?;
+    let nl = layers.len();
+    if layers[nl - 1].activation != Activation::Identity {
+        return Err(FormatError::InvalidValue {
+            what: "mdn last activation (must be identity)",
+            index: 5 + 3 * nl - 1,
+        });
+    }
+    if layers[nl - 1].n_out != head.output_len() {
+        return Err(FormatError::ShapeMismatch {
+            what: "mdn last width",
+            expected: head.output_len(),
+            found: layers[nl - 1].n_out,
+        });
+    }
+    if p != params.len() {
+        return Err(FormatError::ShapeMismatch {
+            what: "mdn parameter count",
+            expected: p,
+            found: params.len(),
+        });
+    }
+    for (what, s, want) in [
+        ("input standardisation columns", input, layers[0].n_in),
+        ("output standardisation columns", output, head.l()),
+    ] {
+        if let Some(s) = s {
+            if s.mean.len() != want {
+                return Err(FormatError::ShapeMismatch {
+                    what,
+                    expected: want,
+                    found: s.mean.len(),
+                });
+            }
+        }
+    }
+    write_blob_fn(
+        out,
+        ModelKind::Mdn,
+        mdn_shape_words(nl),
+        |i| match i {
+            0 => nl as u32,
+            1 => head.k() as u32,
+            2 => head.l() as u32,
+            3 => head.sigma_min().to_bits(),
+            i => layer_word(layers, i - 4),
+        },
+        input,
+        output,
+        params,
+    )
 }
 
 impl<const NL: usize, const P: usize, const U: usize, const O: usize> Mdn<NL, P, U, O> {
@@ -187,7 +285,7 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize> Mdn<NL, P,
             activation: Activation::Identity,
         }; NL];
         let h = decode(&view, &mut layers, P, U, O)?;
-        let mut net = Mdn::from_layers(layers, h.k, h.l, h.sigma_min).map_err(|_| {
+        let mut net = Mdn::from_layers(layers, h.k(), h.l(), h.sigma_min()).map_err(|_| {
             FormatError::InvalidValue {
                 what: "mdn layers",
                 index: 0,
@@ -211,35 +309,13 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize> Mdn<NL, P,
         output: Option<Scaling<'_>>,
         out: &mut [u8],
     ) -> Result2<usize> {
-        for (what, s, want) in [
-            ("input standardisation columns", input, self.n_inputs()),
-            ("output standardisation columns", output, self.n_targets()),
-        ] {
-            if let Some(s) = s {
-                if s.mean.len() != want {
-                    return Err(FormatError::ShapeMismatch {
-                        what,
-                        expected: want,
-                        found: s.mean.len(),
-                    });
-                }
-            }
-        }
-        let (layers, head) = (self.layers(), self.head());
-        write_blob_fn(
+        write_mdn_blob(
             out,
-            ModelKind::Mdn,
-            mdn_shape_words(NL),
-            |i| match i {
-                0 => NL as u32,
-                1 => head.k() as u32,
-                2 => head.l() as u32,
-                3 => head.sigma_min().to_bits(),
-                i => layer_word(layers, i - 4),
-            },
+            self.layers(),
+            self.head(),
+            self.params(),
             input,
             output,
-            self.params(),
         )
     }
 }

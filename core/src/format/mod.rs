@@ -42,6 +42,14 @@
 //! The host's standardisation is `x' = (x − mean) / std` for inputs and, for outputs, the model
 //! was trained on `(y − mean) / std`, so predictions map back with `y = y' · std + mean`.
 //!
+//! Runtime-sized models (the host's, whose sizes are not const generics) write and read the
+//! same layouts through slice-level functions that the typed models call too (no allocation;
+//! the caller sizes the buffers from the shape words): MLP [`write_mlp_blob`] /
+//! [`decode_mlp_shape`], MDN [`write_mdn_blob`] / [`decode_mdn_shape`], naive Bayes
+//! [`write_categorical_blob`] / [`decode_categorical_shape`], [`write_bernoulli_blob`] /
+//! [`decode_bernoulli_shape`] then [`read_nb_params`], Q-table [`write_qtable_blob`] /
+//! [`decode_qtable_shape`] then [`BlobView::copy_params`].
+//!
 //! Adding a model kind adds its shape words and parameter order here, without a new version.
 //!
 //! ## Model kinds and their shape words
@@ -90,10 +98,14 @@ mod write;
 
 pub use aligned::Aligned;
 pub use error::FormatError;
-pub use mdn::mdn_shape_words;
+pub use mdn::{decode_mdn_shape, mdn_blob_len, mdn_shape_words, write_mdn_blob};
 pub use mlp::{decode_mlp_shape, mlp_blob_len, write_mlp_blob, MlpRef, MLP_SHAPE_WORDS_PER_LAYER};
-pub use naive_bayes::{categorical_shape_words, BERNOULLI_SHAPE_WORDS};
-pub use qtable::QTABLE_SHAPE_WORDS;
+pub use naive_bayes::{
+    bernoulli_blob_len, categorical_blob_len, categorical_shape_words, decode_bernoulli_shape,
+    decode_categorical_shape, read_nb_params, write_bernoulli_blob, write_categorical_blob,
+    NbShape, BERNOULLI_SHAPE_WORDS,
+};
+pub use qtable::{decode_qtable_shape, qtable_blob_len, write_qtable_blob, QTABLE_SHAPE_WORDS};
 pub use view::{BlobView, ScalingView};
 pub use write::{blob_len, write_blob, write_blob_fn, write_blob_iter, Scaling};
 

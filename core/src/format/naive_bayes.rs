@@ -84,21 +84,30 @@ fn alpha_and_prior(view: &BlobView<'_>, i: usize) -> Result2<(f32, bool)> {
     }
 }
 
-/// Checks the parameter count, reads the counts (`stats` of them after the `C` class
-/// counts) and the optional prior; calls `set(class_count, counts)` and returns the prior.
-fn read_stats<const C: usize>(
+/// Checks the parameter count, reads the `C = class_count.len()` class counts, the
+/// `counts.len()` counts and, when `fixed`, the `C` prior probabilities into `prior` (which
+/// must then hold `C` values); checks that every value is `≥ 0` and the prior sums to 1.
+fn read_stats_into(
     view: &BlobView<'_>,
-    n_counts: usize,
     fixed: bool,
+    class_count: &mut [f32],
     counts: &mut [f32],
-    class_count: &mut [f32; C],
-) -> Result2<Option<[f32; C]>> {
-    let expected = C + n_counts + if fixed { C } else { 0 };
+    prior: &mut [f32],
+) -> Result2<()> {
+    let (c, n_counts) = (class_count.len(), counts.len());
+    let expected = c + n_counts + if fixed { c } else { 0 };
     if view.param_count() != expected {
         return Err(FormatError::ShapeMismatch {
             what: "naive bayes parameter count",
             expected,
             found: view.param_count(),
+        });
+    }
+    if fixed && prior.len() != c {
+        return Err(FormatError::ShapeMismatch {
+            what: "naive bayes prior",
+            expected: c,
+            found: prior.len(),
         });
     }
     for (i, p) in view.params().enumerate() {
@@ -108,21 +117,280 @@ fn read_stats<const C: usize>(
                 index: i,
             });
         }
-        if i < C {
+        if i < c {
             class_count[i] = p;
-        } else if i < C + n_counts {
-            counts[i - C] = p;
+        } else if i < c + n_counts {
+            counts[i - c] = p;
+        } else {
+            prior[i - c - n_counts] = p;
         }
     }
-    if !fixed {
-        return Ok(None);
+    if fixed {
+        common::check_prior(c, Prior::Fixed(&prior[..c])).map_err(|_| {
+            FormatError::InvalidValue {
+                what: "naive bayes prior (must sum to 1)",
+                index: c + n_counts,
+            }
+        })?;
     }
-    let prior: [f32; C] = core::array::from_fn(|c| view.param(C + n_counts + c));
-    common::check_prior(C, Prior::Fixed(&prior)).map_err(|_| FormatError::InvalidValue {
-        what: "naive bayes prior (must sum to 1)",
-        index: C + n_counts,
-    })?;
-    Ok(Some(prior))
+    Ok(())
+}
+
+/// [`read_stats_into`] for a typed model with `C` classes; returns the fixed prior.
+fn read_stats<const C: usize>(
+    view: &BlobView<'_>,
+    fixed: bool,
+    counts: &mut [f32],
+    class_count: &mut [f32; C],
+) -> Result2<Option<[f32; C]>> {
+    let mut prior = [0.0f32; C];
+    read_stats_into(view, fixed, class_count, counts, &mut prior)?;
+    Ok(fixed.then_some(prior))
+}
+
+/// The shape of a naive Bayes blob, decoded by [`decode_categorical_shape`] or
+/// [`decode_bernoulli_shape`] (runtime-sized readers: the host's export, `embedml inspect`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NbShape {
+    /// Classes `C`.
+    pub classes: usize,
+    /// Features `F`.
+    pub features: usize,
+    /// Value capacity `V` (the stride of the categorical counts; 1 for Bernoulli).
+    pub v_stride: usize,
+    /// Smoothing `α`.
+    pub alpha: f32,
+    /// Whether the blob stores a fixed prior (`C` probabilities after the counts).
+    pub fixed_prior: bool,
+}
+
+impl NbShape {
+    /// Number of counts after the `C` class counts: `C·F·V` (categorical) or `C·F`
+    /// (Bernoulli, where `V = 1`); saturating (a hostile shape cannot overflow).
+    pub fn n_counts(&self) -> usize {
+        self.classes
+            .saturating_mul(self.features)
+            .saturating_mul(self.v_stride)
+    }
+}
+
+/// Decodes a categorical naive Bayes blob's shape (kind 3): checks the kind, the shape word
+/// count (`n_values.len()` must be `F`, shape word 1), no standardisation, `C ≥ 1`, `F ≥ 1`,
+/// every `V_i ∈ 1..=V` (written to `n_values`), `α` and the prior flag. Read the values with
+/// [`read_nb_params`].
+pub fn decode_categorical_shape(view: &BlobView<'_>, n_values: &mut [usize]) -> Result2<NbShape> {
+    view.expect_kind(ModelKind::NaiveBayesCategorical)?;
+    let f = n_values.len();
+    let word = |i: usize| view.shape_word(i).unwrap_or(0) as usize;
+    expect_words(
+        view,
+        categorical_shape_words(f),
+        &[(1, "naive bayes features", f)],
+    )?;
+    let (c, v) = (word(0), word(2));
+    for (what, x, i) in [
+        ("naive bayes classes", c, 0),
+        ("naive bayes features", f, 1),
+    ] {
+        if x == 0 {
+            return Err(FormatError::InvalidValue { what, index: i });
+        }
+    }
+    let (alpha, fixed) = alpha_and_prior(view, 3)?;
+    for (i, n) in n_values.iter_mut().enumerate() {
+        *n = word(5 + i);
+        if *n == 0 || *n > v {
+            return Err(FormatError::InvalidValue {
+                what: "naive bayes values per feature (must be in 1..=V)",
+                index: 5 + i,
+            });
+        }
+    }
+    Ok(NbShape {
+        classes: c,
+        features: f,
+        v_stride: v,
+        alpha,
+        fixed_prior: fixed,
+    })
+}
+
+/// Decodes a Bernoulli naive Bayes blob's shape (kind 4): checks the kind, the 4 shape words,
+/// no standardisation, `C ≥ 1`, `F ≥ 1`, `α` and the prior flag (`v_stride` is 1). Read the
+/// values with [`read_nb_params`].
+pub fn decode_bernoulli_shape(view: &BlobView<'_>) -> Result2<NbShape> {
+    view.expect_kind(ModelKind::NaiveBayesBernoulli)?;
+    expect_words(view, BERNOULLI_SHAPE_WORDS, &[])?;
+    let word = |i: usize| view.shape_word(i).unwrap_or(0) as usize;
+    let (c, f) = (word(0), word(1));
+    for (what, x, i) in [
+        ("naive bayes classes", c, 0),
+        ("naive bayes features", f, 1),
+    ] {
+        if x == 0 {
+            return Err(FormatError::InvalidValue { what, index: i });
+        }
+    }
+    let (alpha, fixed) = alpha_and_prior(view, 2)?;
+    Ok(NbShape {
+        classes: c,
+        features: f,
+        v_stride: 1,
+        alpha,
+        fixed_prior: fixed,
+    })
+}
+
+/// Reads a naive Bayes blob's values for its decoded `shape`: `class_count` (`C`), `counts`
+/// ([`NbShape::n_counts`]) and, with a fixed prior, `prior` (`C`; ignored otherwise, may be
+/// empty). Checks the parameter count, that every value is `≥ 0` and that a fixed prior sums
+/// to one. The buffers then make core's slice statistics
+/// ([`categorical::Stats`](crate::models::naive_bayes::categorical::Stats),
+/// [`bernoulli::Stats`](crate::models::naive_bayes::bernoulli::Stats)).
+pub fn read_nb_params(
+    view: &BlobView<'_>,
+    shape: &NbShape,
+    class_count: &mut [f32],
+    counts: &mut [f32],
+    prior: &mut [f32],
+) -> Result2<()> {
+    for (what, want, found) in [
+        ("naive bayes class counts", shape.classes, class_count.len()),
+        ("naive bayes counts", shape.n_counts(), counts.len()),
+    ] {
+        if want != found {
+            return Err(FormatError::ShapeMismatch {
+                what,
+                expected: want,
+                found,
+            });
+        }
+    }
+    read_stats_into(view, shape.fixed_prior, class_count, counts, prior)
+}
+
+/// Length of a categorical naive Bayes blob with `c` classes, `f` features, value capacity `v`
+/// and, if `fixed_prior`, a stored prior.
+pub const fn categorical_blob_len(c: usize, f: usize, v: usize, fixed_prior: bool) -> usize {
+    let prior = if fixed_prior { c } else { 0 };
+    blob_len(categorical_shape_words(f), 0, 0, c + c * f * v + prior)
+}
+
+/// Length of a Bernoulli naive Bayes blob with `c` classes, `f` features and, if
+/// `fixed_prior`, a stored prior.
+pub const fn bernoulli_blob_len(c: usize, f: usize, fixed_prior: bool) -> usize {
+    let prior = if fixed_prior { c } else { 0 };
+    blob_len(BERNOULLI_SHAPE_WORDS, 0, 0, c + c * f + prior)
+}
+
+/// Checks the lengths of runtime-sized naive Bayes statistics: `C = class_count.len() ≥ 1`,
+/// `counts.len() = C · per_class`, a prior of `C`.
+fn check_stats(
+    class_count: &[f32],
+    counts: &[f32],
+    per_class: usize,
+    prior: Option<&[f32]>,
+) -> Result2<()> {
+    let c = class_count.len();
+    if c == 0 || per_class == 0 {
+        return Err(FormatError::InvalidValue {
+            what: "naive bayes shape (needs classes and features)",
+            index: 0,
+        });
+    }
+    let prior_len = prior.map_or(c, <[f32]>::len);
+    for (what, want, found) in [
+        (
+            "naive bayes counts",
+            c.saturating_mul(per_class),
+            counts.len(),
+        ),
+        ("naive bayes prior", c, prior_len),
+    ] {
+        if want != found {
+            return Err(FormatError::ShapeMismatch {
+                what,
+                expected: want,
+                found,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Writes the blob of a runtime-sized categorical naive Bayes model (kind 3): `class_count`
+/// (`C`), `counts` (`C·F·v_stride`, at `(y·F + i)·v_stride + v`), `n_values` (`F`, each in
+/// `1..=v_stride`), `alpha` and an optional fixed prior (`C`). Returns the blob's length
+/// ([`categorical_blob_len`]).
+pub fn write_categorical_blob(
+    out: &mut [u8],
+    class_count: &[f32],
+    counts: &[f32],
+    n_values: &[usize],
+    v_stride: usize,
+    alpha: f32,
+    prior: Option<&[f32]>,
+) -> Result2<usize> {
+    let f = n_values.len();
+    check_stats(class_count, counts, f * v_stride, prior)?;
+    if let Some(i) = n_values.iter().position(|&n| n == 0 || n > v_stride) {
+        return Err(FormatError::InvalidValue {
+            what: "naive bayes values per feature (must be in 1..=V)",
+            index: 5 + i,
+        });
+    }
+    let c = class_count.len();
+    let shape = |i: usize| match i {
+        0 => c as u32,
+        1 => f as u32,
+        2 => v_stride as u32,
+        3 => alpha.to_bits(),
+        4 => prior.is_some() as u32,
+        i => n_values[i - 5] as u32,
+    };
+    let n = c + counts.len() + prior.map_or(0, |_| c);
+    write_blob_iter(
+        out,
+        ModelKind::NaiveBayesCategorical,
+        categorical_shape_words(f),
+        shape,
+        None,
+        None,
+        stats_param(class_count, counts, prior),
+        n,
+    )
+}
+
+/// Writes the blob of a runtime-sized Bernoulli naive Bayes model (kind 4): `class_count`
+/// (`C`), `counts` (`C·F`, at `y·F + i`, with `F = features`), `alpha` and an optional fixed
+/// prior (`C`). Returns the blob's length ([`bernoulli_blob_len`]).
+pub fn write_bernoulli_blob(
+    out: &mut [u8],
+    class_count: &[f32],
+    counts: &[f32],
+    features: usize,
+    alpha: f32,
+    prior: Option<&[f32]>,
+) -> Result2<usize> {
+    check_stats(class_count, counts, features, prior)?;
+    let c = class_count.len();
+    let shape = |i: usize| match i {
+        0 => c as u32,
+        1 => features as u32,
+        2 => alpha.to_bits(),
+        _ => prior.is_some() as u32,
+    };
+    let n = c + counts.len() + prior.map_or(0, |_| c);
+    write_blob_iter(
+        out,
+        ModelKind::NaiveBayesBernoulli,
+        BERNOULLI_SHAPE_WORDS,
+        shape,
+        None,
+        None,
+        stats_param(class_count, counts, prior),
+        n,
+    )
 }
 
 /// The parameters of a naive Bayes blob: class counts, counts, then the fixed prior.
@@ -140,12 +408,11 @@ fn stats_param<'a>(
 
 impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
     /// Length of this model's blob (learned prior; a fixed prior adds `4·C` bytes).
-    pub const BLOB_LEN: usize = blob_len(categorical_shape_words(F), 0, 0, C + C * F * V);
+    pub const BLOB_LEN: usize = categorical_blob_len(C, F, V, false);
 
     /// Length of this model's blob as [`to_blob`](Self::to_blob) writes it.
     pub fn blob_len(&self) -> usize {
-        let prior = if self.fixed_prior().is_some() { C } else { 0 };
-        blob_len(categorical_shape_words(F), 0, 0, C + C * F * V + prior)
+        categorical_blob_len(C, F, V, self.fixed_prior().is_some())
     }
 
     /// Loads a categorical naive Bayes blob (kind 3): every check of [`BlobView::parse`] plus
@@ -182,7 +449,6 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
         let mut counts = [[[0.0f32; V]; F]; C];
         let prior = read_stats(
             &view,
-            C * F * V,
             fixed,
             counts.as_flattened_mut().as_flattened_mut(),
             &mut class_count,
@@ -197,41 +463,25 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
 
     /// Writes the blob into `out`; returns its length ([`blob_len`](Self::blob_len)).
     pub fn to_blob(&self, out: &mut [u8]) -> Result2<usize> {
-        let n_values = self.n_values();
-        let alpha = self.alpha();
-        let prior = self.fixed_prior();
-        let shape = |i: usize| match i {
-            0 => C as u32,
-            1 => F as u32,
-            2 => V as u32,
-            3 => alpha.to_bits(),
-            4 => prior.is_some() as u32,
-            i => n_values[i - 5] as u32,
-        };
-        let counts = self.counts().as_flattened().as_flattened();
-        let params = stats_param(self.class_count(), counts, prior.map(|p| &p[..]));
-        let n = C + counts.len() + prior.map_or(0, |_| C);
-        write_blob_iter(
+        write_categorical_blob(
             out,
-            ModelKind::NaiveBayesCategorical,
-            categorical_shape_words(F),
-            shape,
-            None,
-            None,
-            params,
-            n,
+            self.class_count(),
+            self.counts().as_flattened().as_flattened(),
+            self.n_values(),
+            V,
+            self.alpha(),
+            self.fixed_prior().map(|p| &p[..]),
         )
     }
 }
 
 impl<const C: usize, const F: usize> BernoulliNb<C, F> {
     /// Length of this model's blob (learned prior; a fixed prior adds `4·C` bytes).
-    pub const BLOB_LEN: usize = blob_len(BERNOULLI_SHAPE_WORDS, 0, 0, C + C * F);
+    pub const BLOB_LEN: usize = bernoulli_blob_len(C, F, false);
 
     /// Length of this model's blob as [`to_blob`](Self::to_blob) writes it.
     pub fn blob_len(&self) -> usize {
-        let prior = if self.fixed_prior().is_some() { C } else { 0 };
-        blob_len(BERNOULLI_SHAPE_WORDS, 0, 0, C + C * F + prior)
+        bernoulli_blob_len(C, F, self.fixed_prior().is_some())
     }
 
     /// Loads a Bernoulli naive Bayes blob (kind 4): every check of [`BlobView::parse`] plus
@@ -255,13 +505,7 @@ impl<const C: usize, const F: usize> BernoulliNb<C, F> {
         })?;
         let mut class_count = [0.0; C];
         let mut counts = [[0.0f32; F]; C];
-        let prior = read_stats(
-            &view,
-            C * F,
-            fixed,
-            counts.as_flattened_mut(),
-            &mut class_count,
-        )?;
+        let prior = read_stats(&view, fixed, counts.as_flattened_mut(), &mut class_count)?;
         let invalid = |what| FormatError::InvalidValue { what, index: 0 };
         nb.set_counts(&class_count, counts.as_flattened())
             .map_err(|_| invalid("naive bayes counts"))?;
@@ -272,26 +516,13 @@ impl<const C: usize, const F: usize> BernoulliNb<C, F> {
 
     /// Writes the blob into `out`; returns its length ([`blob_len`](Self::blob_len)).
     pub fn to_blob(&self, out: &mut [u8]) -> Result2<usize> {
-        let alpha = self.alpha();
-        let prior = self.fixed_prior();
-        let shape = |i: usize| match i {
-            0 => C as u32,
-            1 => F as u32,
-            2 => alpha.to_bits(),
-            _ => prior.is_some() as u32,
-        };
-        let counts = self.counts().as_flattened();
-        let params = stats_param(self.class_count(), counts, prior.map(|p| &p[..]));
-        let n = C + counts.len() + prior.map_or(0, |_| C);
-        write_blob_iter(
+        write_bernoulli_blob(
             out,
-            ModelKind::NaiveBayesBernoulli,
-            BERNOULLI_SHAPE_WORDS,
-            shape,
-            None,
-            None,
-            params,
-            n,
+            self.class_count(),
+            self.counts().as_flattened(),
+            F,
+            self.alpha(),
+            self.fixed_prior().map(|p| &p[..]),
         )
     }
 }

@@ -1,5 +1,6 @@
 //! The PRML Fig 5.19 inverse-problem MDN on the device (`models/prml_inverse.bin`: `K = 3`
-//! components, trunk 1 → 5 tanh → 9, trained by core on the host). For each input `t` of the
+//! components, trunk 1 → 5 tanh → 9, trained on the host by `embedml-host` as `embedml demo
+//! prml-inverse` trains it, blob from `embedml export`'s writer). For each input `t` of the
 //! sweep it logs π, μ, σ, the conditional mean and the conditional mode, and compares them with
 //! what core computed on the host (`models/prml_inverse_expected.rs`) within 1e-5 relative.
 //! Exits 0 only if every figure matches.

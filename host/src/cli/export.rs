@@ -1,5 +1,7 @@
 //! `embedml export`: a trained model → its device blob (format v1, `core/src/format`) and the
-//! outputs the device must reproduce for a few inputs.
+//! outputs the device must reproduce for a few inputs. Kinds: `mlp` (blob kind 1), `mdn` (2),
+//! `nb` categorical (3) and Bernoulli (4), `qlearn` (7); each model's
+//! [`HostModel::export`](crate::models::HostModel::export) says what its outputs are.
 
 use std::path::{Path, PathBuf};
 
@@ -28,7 +30,10 @@ pub struct Args {
     /// a firmware test.
     #[arg(long, value_name = "EXPECTED.rs")]
     pub rust: Option<PathBuf>,
-    /// Number of inputs in the expected outputs (spread over mean ± 2 std of each input).
+    /// Number of inputs in the expected outputs: MLP, mean ± 2 std of each input; MDN, spread
+    /// over the training range (π, μ, σ, mean, variance, mode per input); naive Bayes, distinct
+    /// synthetic rows of category indices (class probabilities); Q-table: ignored, every state
+    /// (greedy action and Q row).
     #[arg(long, default_value_t = 5)]
     pub points: usize,
 }

@@ -1,5 +1,7 @@
 //! `embedml inspect`: what a device blob holds — header, shape, standardisation, parameters —
-//! after every check of the format (a corrupt file is a one-line error).
+//! after every check of the format (a corrupt file is a one-line error). MLP and MDN blobs show
+//! their layers (and the MDN head), naive Bayes blobs their classes, features, `α`, prior and
+//! class counts, Q-tables their size and greedy policy.
 
 use std::path::PathBuf;
 
@@ -46,11 +48,15 @@ pub fn describe(bytes: &[u8]) -> std::result::Result<String, String> {
             n
         ];
         let loss = decode_mlp_shape(&view, &mut layers).map_err(|e| e.to_string())?;
-        let mut arch = layers[0].n_in.to_string();
-        for l in &layers {
-            arch.push_str(&format!(" -> {} ({})", l.n_out, l.activation.name()));
+        s.push_str(&format!("mlp: {}, loss {loss:?}\n", architecture(&layers)));
+    }
+    match view.kind() {
+        Some(ModelKind::Mdn) => s.push_str(&describe_mdn(&view)?),
+        Some(ModelKind::NaiveBayesCategorical | ModelKind::NaiveBayesBernoulli) => {
+            s.push_str(&describe_nb(&view)?)
         }
-        s.push_str(&format!("mlp: {arch}, loss {loss:?}\n"));
+        Some(ModelKind::QTable) => s.push_str(&describe_qtable(&view)?),
+        _ => {}
     }
     let scaling = |name: &str, sv: Option<ScalingView<'_>>| match sv {
         Some(sv) => {
@@ -73,4 +79,63 @@ pub fn describe(bytes: &[u8]) -> std::result::Result<String, String> {
         view.param_count()
     ));
     Ok(s)
+}
+
+/// Layer widths and activations: `1 -> 5 (tanh) -> 9 (identity)`.
+fn architecture(layers: &[Layer]) -> String {
+    let mut arch = layers[0].n_in.to_string();
+    for l in layers {
+        arch.push_str(&format!(" -> {} ({})", l.n_out, l.activation.name()));
+    }
+    arch
+}
+
+/// The MDN line: trunk and head.
+fn describe_mdn(view: &BlobView<'_>) -> std::result::Result<String, String> {
+    let m = crate::models::mdn::decode_blob(view)?;
+    Ok(format!(
+        "mdn: {}, K = {}, L = {}, sigma_min {}\n",
+        architecture(&m.layers),
+        m.head.k(),
+        m.head.l(),
+        m.head.sigma_min()
+    ))
+}
+
+/// The naive Bayes line: variant, classes, features, α, prior and class counts.
+fn describe_nb(view: &BlobView<'_>) -> std::result::Result<String, String> {
+    let b = crate::models::nb::decode_blob(view)?;
+    let sh = b.shape;
+    let (variant, values) = if b.n_values.is_empty() {
+        ("bernoulli", String::new())
+    } else {
+        let v: Vec<String> = b.n_values.iter().map(usize::to_string).collect();
+        (
+            "categorical",
+            format!(" (values per feature: {})", v.join(" ")),
+        )
+    };
+    let prior = if sh.fixed_prior {
+        format!("fixed prior {:?}", b.prior)
+    } else {
+        "learned prior".to_owned()
+    };
+    Ok(format!(
+        "naive bayes {variant}: {} classes, {} features{values}, alpha {}, {prior}, class counts {:?}\n",
+        sh.classes, sh.features, sh.alpha, b.class_count
+    ))
+}
+
+/// The Q-table line and its greedy policy (the first 100 states).
+fn describe_qtable(view: &BlobView<'_>) -> std::result::Result<String, String> {
+    let (policy, _) =
+        crate::models::qlearn::policy_from_blob(view.bytes()).map_err(|e| e.to_string())?;
+    let shown: Vec<String> = policy.iter().take(100).map(usize::to_string).collect();
+    let more = if policy.len() > 100 { " …" } else { "" };
+    Ok(format!(
+        "qtable: {} states x {} actions\ngreedy policy: {}{more}\n",
+        policy.len(),
+        view.shape_word(1).unwrap_or(0),
+        shown.join(" ")
+    ))
 }

@@ -17,6 +17,12 @@
 //! Tensors: `q` `[S, A]` (row-major, `Q(s, a)` at `s · A + a`), `returns` `[episodes]` (the
 //! undiscounted return of every training episode). Metadata: `env` (CLI name), `gym_id`,
 //! `slippery`, `config` (JSON: episodes, α and ε schedules, γ, max_steps, seed).
+//!
+//! ## Export (`embedml export`)
+//! The blob is kind 7 (`S`, `A`, the table row-major); the expected outputs have one row per
+//! state (`points` is ignored): input `state`, outputs `greedy_action` (core's
+//! `greedy_action`, lowest action on ties, as `f32`) and `q_0 … q_{A−1}`, all read by core
+//! from the blob ([`policy_from_blob`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -27,7 +33,9 @@ use embedml::models::qlearn::{self, QLearnConfig, Schedule};
 use embedml::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{EvalOptions, EvalReport, HostModel, PlotOptions, Predictions};
+use embedml::format::{decode_qtable_shape, qtable_blob_len, write_qtable_blob, BlobView};
+
+use super::{EvalOptions, EvalReport, Export, HostModel, PlotOptions, Predictions};
 use crate::data::Table;
 use crate::error::{HostError, Result};
 use crate::io::ModelFile;
@@ -557,6 +565,27 @@ impl HostModel for QModel {
         Err(self.data_error(table, "eval"))
     }
 
+    /// The Q-table blob (kind 7) and, per state, the greedy action and the Q row read from it
+    /// (see the module docs).
+    fn export(&self, _points: usize) -> Result<Export> {
+        let blob = self.to_blob()?;
+        let (s, a) = self.dims();
+        let (policy, q) = policy_from_blob(&blob)?;
+        let mut output_columns = vec!["greedy_action".to_owned()];
+        output_columns.extend((0..a).map(|i| format!("q_{i}")));
+        Ok(Export {
+            blob,
+            input_columns: vec!["state".to_owned()],
+            output_columns,
+            inputs: (0..s).map(|st| vec![st as f32]).collect(),
+            outputs: policy
+                .iter()
+                .zip(q.chunks_exact(a))
+                .map(|(&g, row)| std::iter::once(g as f32).chain(row.iter().copied()).collect())
+                .collect(),
+        })
+    }
+
     fn predict(&self, table: &Table) -> Result<Predictions> {
         Err(self.data_error(table, "predict"))
     }
@@ -643,6 +672,31 @@ impl HostModel for QModel {
         }
         self.plot_curve(opts.out)
     }
+}
+
+impl QModel {
+    /// The device blob (kind 7): `S`, `A` and the table.
+    pub fn to_blob(&self) -> Result<Vec<u8>> {
+        let (s, a) = self.dims();
+        let mut blob = vec![0u8; qtable_blob_len(s, a)];
+        let n = write_qtable_blob(&mut blob, &self.q, a)
+            .map_err(|e| model_err!("cannot export the model: {e}"))?;
+        blob.truncate(n);
+        Ok(blob)
+    }
+}
+
+/// What core reads from a Q-table `blob` (every check of the format): the greedy action of
+/// every state (`greedy_policy`, lowest action on ties) and the table (`S·A`, row-major).
+pub fn policy_from_blob(blob: &[u8]) -> Result<(Vec<usize>, Vec<f32>)> {
+    let bad = |e: embedml::format::FormatError| model_err!("blob: {e}");
+    let view = BlobView::parse(blob).map_err(bad)?;
+    let (s, a) = decode_qtable_shape(&view).map_err(bad)?;
+    let mut q = vec![0.0f32; s * a];
+    view.copy_params(&mut q).map_err(bad)?;
+    let mut policy = vec![0usize; s];
+    qlearn::greedy_policy(&q, a, &mut policy)?;
+    Ok((policy, q))
 }
 
 /// Loads a model file of kind `qlearn`.

@@ -21,12 +21,16 @@
 //! layer's rows are `[a^π (K) | a^σ (K) | a^μ (K×L)]`); with soft weight sharing also
 //! `soft_share.eta`, `soft_share.mu`, `soft_share.xi` `[M]`. Metadata: `components` (K),
 //! `target_dim` (L), `sigma_min`, `sizes`, `activations`, `x_columns`, `y_columns`, `x_mean`,
-//! `x_std`, `y_mean`, `y_std` (JSON), `soft_lambda` (with soft sharing), `training` (the
+//! `x_std`, `y_mean`, `y_std` (JSON), `x_min`, `x_max` (the training range of each input;
+//! optional), `soft_lambda` (with soft sharing), `training` (the
 //! hyperparameters) and `train_nll` (mean NLL on the training data, data units).
 
+mod export;
 mod figure;
 mod query;
 mod train;
+
+pub use export::{decode_blob, mixture_from_blob, BlobMdn};
 
 pub use figure::{draw as draw_figure, DataSet};
 pub use query::{LocalMode, RowMixture, DEFAULT_MODE_SEARCH};
@@ -81,6 +85,10 @@ pub struct MdnModel {
     pub x_norm: Standardizer,
     /// Target standardisation.
     pub y_norm: Standardizer,
+    /// Per input column, the smallest and largest training value (`x_min`, `x_max` in the
+    /// file; `None` in files written before they were stored). `embedml export` spreads its
+    /// inputs over this range.
+    pub x_range: Option<(Vec<f32>, Vec<f32>)>,
     /// Soft weight sharing prior, when trained with one.
     pub soft_share: Option<SoftShareState>,
     /// Training hyperparameters.
@@ -137,6 +145,10 @@ impl MdnModel {
         f.set_json("y_mean", &self.y_norm.mean)?;
         f.set_json("y_std", &self.y_norm.std)?;
         f.set_json("training", &self.hyper)?;
+        if let Some((lo, hi)) = &self.x_range {
+            f.set_json("x_min", lo)?;
+            f.set_json("x_max", hi)?;
+        }
         if let Some(l) = self.train_nll.filter(|l| l.is_finite()) {
             f.set_json("train_nll", &l)?;
         }
@@ -208,6 +220,18 @@ impl MdnModel {
         };
         y_norm.check("target", l)?;
         let hyper: Hyper = f.get_json("training")?;
+        let x_range = if f.metadata.contains_key("x_min") {
+            let (lo, hi): (Vec<f32>, Vec<f32>) = (f.get_json("x_min")?, f.get_json("x_max")?);
+            let ok = |v: &[f32]| v.len() == sizes[0] && v.iter().all(|x| x.is_finite());
+            if !ok(&lo) || !ok(&hi) {
+                return Err(model_err!(
+                    "{origin}: 'x_min' / 'x_max' must hold one finite value per input"
+                ));
+            }
+            Some((lo, hi))
+        } else {
+            None
+        };
         let train_nll: Option<f64> = if f.metadata.contains_key("train_nll") {
             Some(f.get_json("train_nll")?)
         } else {
@@ -256,6 +280,7 @@ impl MdnModel {
             y_columns,
             x_norm,
             y_norm,
+            x_range,
             soft_share,
             hyper,
             train_nll,
@@ -355,6 +380,12 @@ impl HostModel for MdnModel {
 
     fn loss_name(&self) -> &'static str {
         "nll"
+    }
+
+    /// The blob (kind 2) and, for `points` inputs spread over the training range, the columns
+    /// of `predict` (π, μ, σ, mean, variance, mode in data units) computed by core from it.
+    fn export(&self, points: usize) -> Result<crate::models::Export> {
+        self.export_blob(points)
     }
 
     fn predict(&self, table: &Table) -> Result<Predictions> {

@@ -333,10 +333,24 @@ pub fn prepare_arrays(
         y_columns,
         x_norm,
         y_norm,
+        x_range: Some(column_range(x_raw, n_in)),
         soft_share: None,
         hyper,
         train_nll: None,
     })
+}
+
+/// Smallest and largest value of each of the `n_cols` columns of the row-major `data`.
+fn column_range(data: &[f32], n_cols: usize) -> (Vec<f32>, Vec<f32>) {
+    let mut lo = vec![f32::INFINITY; n_cols];
+    let mut hi = vec![f32::NEG_INFINITY; n_cols];
+    for row in data.chunks_exact(n_cols) {
+        for (i, &v) in row.iter().enumerate() {
+            lo[i] = lo[i].min(v);
+            hi[i] = hi[i].max(v);
+        }
+    }
+    (lo, hi)
 }
 
 /// [`prepare_arrays`] from the command line's arguments and a table.

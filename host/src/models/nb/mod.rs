@@ -25,6 +25,10 @@
 //! Accuracy and log-loss `−mean ln p(true class)`, with `p` clipped at `1e-15` (as
 //! scikit-learn's `log_loss`) so that a zero probability (possible with `α = 0`) stays finite.
 
+mod export;
+
+pub use export::{decode_blob, proba_from_blob, BlobNb};
+
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -641,6 +645,12 @@ impl HostModel for NbModel {
 
     fn loss_name(&self) -> &'static str {
         "log_loss"
+    }
+
+    /// Categorical: blob kind 3; Bernoulli: kind 4; `p_<class>` for a few synthetic rows,
+    /// computed by core from the blob. Multinomial / Gaussian: an error naming the variant.
+    fn export(&self, points: usize) -> Result<super::Export> {
+        self.export_blob(points)
     }
 
     fn evaluate(&self, table: &Table) -> Result<EvalReport> {
