@@ -111,6 +111,47 @@ impl OptimizerKind {
     }
 }
 
+/// Writes the tensors `layers.{l}.weight` `[n_out, n_in]` and `layers.{l}.bias` `[n_out]` of an
+/// MLP-shaped network (the MLP, an MDN's trunk) from its flat parameters in core's order.
+pub fn push_layers(f: &mut ModelFile, layers: &[Layer], params: &[f32]) -> Result<()> {
+    let mut po = 0;
+    for (l, layer) in layers.iter().enumerate() {
+        let nw = layer.n_in * layer.n_out;
+        f.push(
+            &format!("layers.{l}.weight"),
+            &[layer.n_out, layer.n_in],
+            &params[po..po + nw],
+        )?;
+        f.push(
+            &format!("layers.{l}.bias"),
+            &[layer.n_out],
+            &params[po + nw..po + layer.param_count()],
+        )?;
+        po += layer.param_count();
+    }
+    Ok(())
+}
+
+/// Reads the layer tensors written by [`push_layers`] (shapes checked) into flat parameters in
+/// core's order (`p` of them); also returns the tensor names read, so callers can reject
+/// unexpected extra tensors.
+pub fn read_layer_tensors(
+    f: &ModelFile,
+    layers: &[Layer],
+    p: usize,
+) -> Result<(Vec<f32>, Vec<String>)> {
+    let mut params = Vec::with_capacity(p);
+    let mut names = Vec::with_capacity(2 * layers.len());
+    for (l, layer) in layers.iter().enumerate() {
+        let (w, b) = (format!("layers.{l}.weight"), format!("layers.{l}.bias"));
+        params.extend_from_slice(f.tensor(&w, &[layer.n_out, layer.n_in])?);
+        params.extend_from_slice(f.tensor(&b, &[layer.n_out])?);
+        names.push(w);
+        names.push(b);
+    }
+    Ok((params, names))
+}
+
 /// Reads the `sizes` and `activations` metadata of an MLP-shaped network (the MLP itself, an
 /// MDN's trunk) and checks that they chain; returns the layers and the parameter count. `what`
 /// names the network in errors ("an MLP", "an MDN trunk").
@@ -304,21 +345,7 @@ impl MlpModel {
         if let Some(l) = self.train_loss.filter(|l| l.is_finite()) {
             f.set_json("train_loss", &l)?;
         }
-        let mut po = 0;
-        for (l, layer) in self.layers.iter().enumerate() {
-            let nw = layer.n_in * layer.n_out;
-            f.push(
-                &format!("layers.{l}.weight"),
-                &[layer.n_out, layer.n_in],
-                &self.params[po..po + nw],
-            )?;
-            f.push(
-                &format!("layers.{l}.bias"),
-                &[layer.n_out],
-                &self.params[po + nw..po + layer.param_count()],
-            )?;
-            po += layer.param_count();
-        }
+        push_layers(&mut f, &self.layers, &self.params)?;
         Ok(f)
     }
 
@@ -372,16 +399,7 @@ impl MlpModel {
         } else {
             None
         };
-        let mut params = Vec::with_capacity(p);
-        for (l, layer) in layers.iter().enumerate() {
-            params.extend_from_slice(
-                f.tensor(&format!("layers.{l}.weight"), &[layer.n_out, layer.n_in])?,
-            );
-            params.extend_from_slice(f.tensor(&format!("layers.{l}.bias"), &[layer.n_out])?);
-        }
-        let expected: Vec<String> = (0..layers.len())
-            .flat_map(|l| [format!("layers.{l}.weight"), format!("layers.{l}.bias")])
-            .collect();
+        let (params, expected) = read_layer_tensors(f, &layers, p)?;
         if let Some(extra) = f.tensors.iter().find(|t| !expected.contains(&t.name)) {
             return Err(model_err!(
                 "{origin}: unexpected tensor '{}' in an mlp file",

@@ -46,7 +46,7 @@ use crate::data::{Standardizer, Table};
 use crate::error::Result;
 use crate::io::ModelFile;
 use crate::model_err;
-use crate::models::mlp::{activation_string, read_layers};
+use crate::models::mlp::{activation_string, push_layers, read_layer_tensors, read_layers};
 use crate::models::{EvalReport, HostModel, PlotOptions, PredictionRow, Predictions};
 
 /// The kind name in model files and on the command line.
@@ -152,21 +152,7 @@ impl MdnModel {
         if let Some(l) = self.train_nll.filter(|l| l.is_finite()) {
             f.set_json("train_nll", &l)?;
         }
-        let mut po = 0;
-        for (l, layer) in self.layers.iter().enumerate() {
-            let nw = layer.n_in * layer.n_out;
-            f.push(
-                &format!("layers.{l}.weight"),
-                &[layer.n_out, layer.n_in],
-                &self.params[po..po + nw],
-            )?;
-            f.push(
-                &format!("layers.{l}.bias"),
-                &[layer.n_out],
-                &self.params[po + nw..po + layer.param_count()],
-            )?;
-            po += layer.param_count();
-        }
+        push_layers(&mut f, &self.layers, &self.params)?;
         if let Some(s) = &self.soft_share {
             let m = s.m();
             f.set_json("soft_lambda", &s.lambda)?;
@@ -237,15 +223,7 @@ impl MdnModel {
         } else {
             None
         };
-        let mut params = Vec::with_capacity(p);
-        let mut expected = Vec::new();
-        for (i, layer) in layers.iter().enumerate() {
-            let (w, b) = (format!("layers.{i}.weight"), format!("layers.{i}.bias"));
-            params.extend_from_slice(f.tensor(&w, &[layer.n_out, layer.n_in])?);
-            params.extend_from_slice(f.tensor(&b, &[layer.n_out])?);
-            expected.push(w);
-            expected.push(b);
-        }
+        let (params, mut expected) = read_layer_tensors(f, &layers, p)?;
         let soft_share = if f.metadata.contains_key("soft_lambda") {
             let lambda: f32 = f.get_json("soft_lambda")?;
             let eta = f
