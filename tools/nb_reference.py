@@ -2,7 +2,8 @@
 """Reference predict_proba values of scikit-learn's naive Bayes classifiers for the embedml tests.
 
 Usage:  pip install scikit-learn numpy && python3 tools/nb_reference.py
-Prints Rust-ready arrays; the tests in core/tests/naive_bayes_sklearn.rs embed this output.
+Prints Rust-ready arrays; core/tests/fixtures/sklearn_nb_reference.rs holds this output (shared
+by core/tests/naive_bayes_sklearn.rs and host/tests/nb_cli.rs).
 
 Data sets (the same values are written in the Rust test):
 - categorical: the play-golf table (data/golf.csv), categories encoded as in the test;
@@ -23,7 +24,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 def rust(name, a, fmt="{:.12e}"):
     a = np.asarray(a)
     rows = ["    [" + ", ".join(fmt.format(v) for v in r) + "]," for r in a]
-    print(f"const {name}: [[f64; {a.shape[1]}]; {a.shape[0]}] = [")
+    print(f"pub const {name}: [[f64; {a.shape[1]}]; {a.shape[0]}] = [")
     print("\n".join(rows))
     print("];")
 
@@ -31,9 +32,9 @@ def rust(name, a, fmt="{:.12e}"):
 def rust_int(name, a, ty="u8"):
     a = np.asarray(a)
     if a.ndim == 1:
-        print(f"const {name}: [{ty}; {a.shape[0]}] = [{', '.join(str(int(v)) for v in a)}];")
+        print(f"pub const {name}: [{ty}; {a.shape[0]}] = [{', '.join(str(int(v)) for v in a)}];")
     else:
-        print(f"const {name}: [[{ty}; {a.shape[1]}]; {a.shape[0]}] = [")
+        print(f"pub const {name}: [[{ty}; {a.shape[1]}]; {a.shape[0]}] = [")
         for r in a:
             print("    [" + ", ".join(str(int(v)) for v in r) + "],")
         print("];")
@@ -91,8 +92,8 @@ Xi = np.array([[float(v) for v in r[:4]] for r in rows], dtype=np.float32).astyp
 yi = np.array([species[r[4]] for r in rows])
 idx = [0, 25, 50, 70, 77, 83, 106, 119, 133, 149]
 Qi = np.vstack([Xi[idx], [[6.0, 2.8, 4.9, 1.6], [5.5, 3.0, 3.0, 1.0]]]).astype(np.float32).astype(np.float64)
-print(f"const IRIS_QUERY_ROWS: [usize; {len(idx)}] = {idx};")
-print("const IRIS_EXTRA_QUERIES: [[f32; 4]; 2] = [[6.0, 2.8, 4.9, 1.6], [5.5, 3.0, 3.0, 1.0]];")
+print(f"pub const IRIS_QUERY_ROWS: [usize; {len(idx)}] = {idx};")
+print("pub const IRIS_EXTRA_QUERIES: [[f32; 4]; 2] = [[6.0, 2.8, 4.9, 1.6], [5.5, 3.0, 3.0, 1.0]];")
 m = GaussianNB().fit(Xi, yi)
 rust("IRIS_PROBA", m.predict_proba(Qi))
 rust("IRIS_VAR", m.var_)
