@@ -1,82 +1,10 @@
 //! End-to-end tests of the `embedml` binary: training, evaluation, prediction, the RBF demo,
 //! JSON outputs, and one-line errors with exit code 2.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
+use common::{data, fails, ok_json, run, Tmp};
 use embedml_host::io::ModelFile;
-use serde_json::Value;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_embedml"))
-}
-
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../data")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-/// A unique path under the temp directory (removed by [`Tmp`]'s drop).
-struct Tmp(PathBuf);
-
-impl Tmp {
-    fn new(name: &str) -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        Tmp(std::env::temp_dir().join(format!("embedml-cli-{}-{n}-{name}", std::process::id())))
-    }
-    fn with(name: &str, contents: &str) -> Self {
-        let t = Tmp::new(name);
-        std::fs::write(&t.0, contents).unwrap();
-        t
-    }
-    fn s(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for Tmp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
-}
-
-fn ok_json(args: &[&str]) -> Value {
-    let out = run(args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{args:?} failed: {stderr}");
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(
-        stdout.trim().lines().count(),
-        1,
-        "one JSON line expected: {stdout}"
-    );
-    serde_json::from_str(stdout.trim()).unwrap()
-}
-
-/// Runs a command that must fail: exit code 2 and exactly one `error: …` line on stderr.
-/// Returns the message.
-fn fails(args: &[&str]) -> String {
-    let out = run(args);
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert_eq!(
-        stderr.lines().count(),
-        1,
-        "{args:?}: not one line: {stderr}"
-    );
-    assert!(stderr.starts_with("error: "), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
 
 #[test]
 fn iris_multiclass_with_string_labels() {

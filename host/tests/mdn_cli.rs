@@ -1,74 +1,15 @@
 //! End-to-end tests of the MDN commands of the `embedml` binary: `train mdn`, `eval` (NLL in
 //! data units), `predict` (mixtures), `sample`, `plot`, and one-line errors with exit code 2.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
+use common::{data, ok_json, ok_stdout, Tmp};
 use embedml_host::io::ModelFile;
 use serde_json::Value;
 
-fn data(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../data")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-struct Tmp(PathBuf);
-
-impl Tmp {
-    fn new(name: &str) -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let n = N.fetch_add(1, Ordering::SeqCst);
-        Tmp(std::env::temp_dir().join(format!("embedml-mdn-{}-{n}-{name}", std::process::id())))
-    }
-    fn with(name: &str, contents: &str) -> Self {
-        let t = Tmp::new(name);
-        std::fs::write(&t.0, contents).unwrap();
-        t
-    }
-    fn s(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for Tmp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_embedml"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok_stdout(args: &[&str]) -> String {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn ok_json(args: &[&str]) -> Value {
-    let s = ok_stdout(args);
-    assert_eq!(s.trim().lines().count(), 1, "one JSON line expected: {s}");
-    serde_json::from_str(s.trim()).unwrap()
-}
-
+/// Must fail with exit 2 and one `error: …` line that contains `needle`.
 fn fails(args: &[&str], needle: &str) {
-    let out = run(args);
-    assert_eq!(out.status.code(), Some(2), "{args:?}");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
-    assert!(err.starts_with("error: "), "{err}");
+    let err = common::fails(args);
     assert!(err.contains(needle), "{needle:?} not in {err}");
 }
 

@@ -1,4 +1,4 @@
-//! Helpers shared by the tabular CLI tests: running the binary, temporary files, JSON output.
+//! Helpers shared by the CLI tests: running the binary, temporary files, JSON output.
 
 #![allow(dead_code)]
 
@@ -25,7 +25,7 @@ impl Tmp {
     pub fn new(name: &str) -> Self {
         static N: AtomicUsize = AtomicUsize::new(0);
         let n = N.fetch_add(1, Ordering::SeqCst);
-        Tmp(std::env::temp_dir().join(format!("embedml-tab-{}-{n}-{name}", std::process::id())))
+        Tmp(std::env::temp_dir().join(format!("embedml-test-{}-{n}-{name}", std::process::id())))
     }
     /// A file holding `contents`.
     pub fn with(name: &str, contents: &str) -> Self {
@@ -53,6 +53,17 @@ pub fn run(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs `embedml ARGS`, which must succeed; returns its stdout.
+pub fn ok_stdout(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Runs `embedml ARGS`, which must succeed and print one JSON line.
 pub fn ok_json(args: &[&str]) -> Value {
     let out = run(args);
@@ -71,6 +82,7 @@ pub fn fails(args: &[&str]) -> String {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
     assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
     stderr.trim_end().to_owned()
 }
 
