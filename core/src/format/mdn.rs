@@ -6,13 +6,13 @@
 //! must be Identity). Parameters: the trunk's, in the MLP order. Standardisation: one input
 //! column per input, one output column per target dimension (`t = t' · std + mean`).
 
-use super::mlp::{decode_layers, layer_word, LayerNames};
+use super::mlp::{check_scaling_columns, check_trunk, decode_layers, layer_word, LayerNames};
 use super::view::BlobView;
 use super::write::{blob_len, write_blob_fn, Scaling};
 use super::{FormatError, ModelKind};
 use crate::kernels::activation::Activation;
 use crate::models::mdn::{Head, Mdn};
-use crate::models::mlp::{self, Layer};
+use crate::models::mlp::Layer;
 use crate::params::Parameters;
 
 type Result2<T> = core::result::Result<T, FormatError>;
@@ -207,10 +207,7 @@ pub fn write_mdn_blob(
     input: Option<Scaling<'_>>,
     output: Option<Scaling<'_>>,
 ) -> Result2<usize> {
-    let (p, _) = mlp::check_layers(layers).map_err(|_| FormatError::InvalidValue {
-        what: "mdn layers",
-        index: 0,
-    })?;
+    check_trunk(layers, params, "mdn layers", "mdn parameter count")?;
     let nl = layers.len();
     if layers[nl - 1].activation != Activation::Identity {
         return Err(FormatError::InvalidValue {
@@ -225,27 +222,7 @@ pub fn write_mdn_blob(
             found: layers[nl - 1].n_out,
         });
     }
-    if p != params.len() {
-        return Err(FormatError::ShapeMismatch {
-            what: "mdn parameter count",
-            expected: p,
-            found: params.len(),
-        });
-    }
-    for (what, s, want) in [
-        ("input standardisation columns", input, layers[0].n_in),
-        ("output standardisation columns", output, head.l()),
-    ] {
-        if let Some(s) = s {
-            if s.mean.len() != want {
-                return Err(FormatError::ShapeMismatch {
-                    what,
-                    expected: want,
-                    found: s.mean.len(),
-                });
-            }
-        }
-    }
+    check_scaling_columns(input, layers[0].n_in, output, head.l())?;
     write_blob_fn(
         out,
         ModelKind::Mdn,

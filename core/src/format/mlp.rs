@@ -270,29 +270,36 @@ pub fn mlp_blob_len(layers: &[Layer], n_in: usize, n_out: usize, n_params: usize
     blob_len(shape_words(layers.len()), n_in, n_out, n_params)
 }
 
-/// Writes the blob of a runtime-sized MLP (the host's models): `layers`, `loss`, `params` in
-/// the MLP order, optional standardisation constants. Checks the layers, the parameter count
-/// and the scaling columns; returns the blob's length.
-pub fn write_mlp_blob(
-    out: &mut [u8],
+/// Checks that `layers` chain and that `params` has their parameter count (the trunk of an MLP
+/// or MDN blob); `what_layers` / `what_count` name the two checks in errors.
+pub(crate) fn check_trunk(
     layers: &[Layer],
-    loss: Loss,
     params: &[f32],
-    input: Option<Scaling<'_>>,
-    output: Option<Scaling<'_>>,
-) -> Result2<usize> {
+    what_layers: &'static str,
+    what_count: &'static str,
+) -> Result2<()> {
     let (p, _) = mlp::check_layers(layers).map_err(|_| FormatError::InvalidValue {
-        what: "mlp layers",
+        what: what_layers,
         index: 0,
     })?;
     if p != params.len() {
         return Err(FormatError::ShapeMismatch {
-            what: "mlp parameter count",
+            what: what_count,
             expected: p,
             found: params.len(),
         });
     }
-    let (n_in, n_out) = (layers[0].n_in, layers[layers.len() - 1].n_out);
+    Ok(())
+}
+
+/// Checks that the standardisation constants given have `n_in` input and `n_out` output
+/// columns.
+pub(crate) fn check_scaling_columns(
+    input: Option<Scaling<'_>>,
+    n_in: usize,
+    output: Option<Scaling<'_>>,
+    n_out: usize,
+) -> Result2<()> {
     for (what, s, want) in [
         ("input standardisation columns", input, n_in),
         ("output standardisation columns", output, n_out),
@@ -307,6 +314,23 @@ pub fn write_mlp_blob(
             }
         }
     }
+    Ok(())
+}
+
+/// Writes the blob of a runtime-sized MLP (the host's models): `layers`, `loss`, `params` in
+/// the MLP order, optional standardisation constants. Checks the layers, the parameter count
+/// and the scaling columns; returns the blob's length.
+pub fn write_mlp_blob(
+    out: &mut [u8],
+    layers: &[Layer],
+    loss: Loss,
+    params: &[f32],
+    input: Option<Scaling<'_>>,
+    output: Option<Scaling<'_>>,
+) -> Result2<usize> {
+    check_trunk(layers, params, "mlp layers", "mlp parameter count")?;
+    let (n_in, n_out) = (layers[0].n_in, layers[layers.len() - 1].n_out);
+    check_scaling_columns(input, n_in, output, n_out)?;
     write_blob_fn(
         out,
         ModelKind::Mlp,
