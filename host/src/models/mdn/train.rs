@@ -106,6 +106,10 @@ pub struct TrainArgs {
     /// Strength λ of soft weight sharing (Ẽ = mean NLL + λ Ω).
     #[arg(long, value_name = "λ", default_value_t = 1e-3)]
     pub soft_lambda: f32,
+    /// Variance floor of the soft-sharing Gaussians: σ_j² = S² + exp(ξ_j), so no component
+    /// collapses onto a single weight.
+    #[arg(long, value_name = "S", default_value_t = 1e-3)]
+    pub soft_sigma_min: f32,
     /// Initial weights N(0, S²) with zero biases (seed 000: 0.01) instead of Glorot/He.
     #[arg(long, value_name = "S")]
     pub init_std: Option<f32>,
@@ -149,6 +153,9 @@ pub struct Hyper {
     pub soft_share: usize,
     /// Soft-sharing strength.
     pub soft_lambda: f32,
+    /// Soft-sharing variance floor σ_min (0 when read from a file written before it existed).
+    #[serde(default)]
+    pub soft_sigma_min: f32,
     /// Normal initialisation std (None: Glorot/He).
     pub init_std: Option<f32>,
     /// Seed.
@@ -172,6 +179,7 @@ impl Hyper {
             restarts: 1,
             soft_share: 0,
             soft_lambda: 1e-3,
+            soft_sigma_min: 1e-3,
             init_std: None,
             seed: 0,
             standardize: false,
@@ -191,6 +199,7 @@ impl Hyper {
             restarts: a.restarts,
             soft_share: a.soft_share,
             soft_lambda: a.soft_lambda,
+            soft_sigma_min: a.soft_sigma_min,
             init_std: a.init_std,
             seed: a.seed,
             standardize: a.standardize,
@@ -215,6 +224,12 @@ impl Hyper {
             return usage(format!(
                 "--soft-lambda must be a finite number >= 0, got {}",
                 self.soft_lambda
+            ));
+        }
+        if !(self.soft_sigma_min.is_finite() && self.soft_sigma_min >= 0.0) {
+            return usage(format!(
+                "--soft-sigma-min must be a finite number >= 0, got {}",
+                self.soft_sigma_min
             ));
         }
         if let Some(s) = self.init_std {
@@ -466,6 +481,7 @@ pub fn fit(
     model.params.clone_from(&runs[best].params);
     model.soft_share = runs[best].mix.as_ref().map(|mix| SoftShareState {
         lambda: h.soft_lambda,
+        sigma_min: h.soft_sigma_min,
         mix: mix.clone(),
     });
     model.train_nll = Some(restart_nll[best]);
@@ -625,6 +641,7 @@ fn train_once(
                     mix,
                     &params[r.clone()],
                     h.soft_lambda,
+                    h.soft_sigma_min,
                     &mut grads[r.clone()],
                     &mut grad_mix,
                 )?;
