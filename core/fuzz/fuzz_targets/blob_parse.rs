@@ -1,10 +1,10 @@
-//! Fuzzes the blob parser and every typed loader (MLP, in-place MLP, MDN, categorical and
-//! Bernoulli naive Bayes, Q-table): any input must give `Ok` or a `FormatError`,
+//! Fuzzes the blob parser and every typed loader (MLP, in-place MLP, MDN, categorical,
+//! Bernoulli, multinomial and Gaussian naive Bayes, Q-table): any input must give `Ok` or a `FormatError`,
 //! never a panic, and whatever parses must run.
 #![no_main]
 
 use embedml::format::{self, BlobView, MlpRef};
-use embedml::models::naive_bayes::{BernoulliNb, CategoricalNb};
+use embedml::models::naive_bayes::{BernoulliNb, CategoricalNb, GaussianNb, MultinomialNb};
 use embedml::models::qlearn::QTable;
 use embedml::{mdn_type, mlp_type, Parameters};
 use libfuzzer_sys::fuzz_target;
@@ -66,6 +66,12 @@ fn check(data: &[u8]) {
     }
     if let Ok(nb) = BernoulliNb::<2, 3>::from_blob(data) {
         let _ = nb.predict_proba(&[true, false, false], Some(&[true, true, false]));
+    }
+    if let Ok(nb) = MultinomialNb::<2, 3>::from_blob(data) {
+        let _ = nb.predict_proba(&[1.0, 0.0, 2.0]);
+    }
+    if let Ok(nb) = GaussianNb::<3, 4>::from_blob(data) {
+        let _ = nb.predict_proba(&[5.9, 3.0, 5.1, 1.8]);
     }
     if let Ok(q) = QTable::<16, 4>::from_blob(data) {
         let _ = q.policy();

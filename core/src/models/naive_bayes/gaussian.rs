@@ -317,4 +317,78 @@ impl<const C: usize, const F: usize> GaussianNb<C, F> {
     pub fn class_count(&self) -> &[f32; C] {
         &self.class_count
     }
+
+    /// `M2_{y,i}`, the sums of squared deviations from the class means.
+    pub fn m2(&self) -> &[[f64; F]; C] {
+        &self.m2
+    }
+
+    /// The mean of each feature over all samples.
+    pub fn total_mean(&self) -> &[f64; F] {
+        &self.total_mean
+    }
+
+    /// `M2` of each feature over all samples.
+    pub fn total_m2(&self) -> &[f64; F] {
+        &self.total_m2
+    }
+
+    /// `var_smoothing`.
+    pub fn var_smoothing(&self) -> f64 {
+        self.var_smoothing
+    }
+
+    /// The fixed class priors, if set ([`set_prior`](Self::set_prior)).
+    pub fn fixed_prior(&self) -> Option<&[f32; C]> {
+        self.prior.as_ref()
+    }
+
+    /// Replaces the statistics (e.g. learnt on the host) with `s`'s: class counts (`C`,
+    /// finite, `≥ 0`), means (`C · F`, finite), `M2` (`C · F`, finite, `≥ 0`), total mean and
+    /// total `M2` (`F`; finite, `≥ 0`). `s.var_smoothing` and `s.prior` are not used (see
+    /// [`set_var_smoothing`](Self::set_var_smoothing), [`set_prior`](Self::set_prior)).
+    pub fn set_stats(&mut self, s: &Stats<'_>) -> Result<()> {
+        check_len("gaussian class counts", C, s.class_count.len())?;
+        check_dims(
+            C,
+            s.mean.len(),
+            s.m2.len(),
+            s.total_mean.len(),
+            s.total_m2.len(),
+            F,
+        )?;
+        check_stats_values(s)?;
+        self.class_count.copy_from_slice(s.class_count);
+        self.mean.as_flattened_mut().copy_from_slice(s.mean);
+        self.m2.as_flattened_mut().copy_from_slice(s.m2);
+        self.total_mean.copy_from_slice(s.total_mean);
+        self.total_m2.copy_from_slice(s.total_m2);
+        Ok(())
+    }
+}
+
+/// Checks statistics set from outside (a blob, the host): class counts finite and `≥ 0`, means
+/// finite, `M2` finite and `≥ 0` (a negative `M2` would be a negative variance).
+pub fn check_stats_values(s: &Stats<'_>) -> Result<()> {
+    common::check_counts(s.class_count)?;
+    for &m in s.mean.iter().chain(s.total_mean) {
+        if !m.is_finite() {
+            return Err(Error::NonFinite {
+                what: "gaussian means",
+            });
+        }
+    }
+    for &m in s.m2.iter().chain(s.total_m2) {
+        if !m.is_finite() {
+            return Err(Error::NonFinite {
+                what: "gaussian M2",
+            });
+        }
+        if m < 0.0 {
+            return Err(Error::InvalidArgument {
+                what: "gaussian M2 (sum of squared deviations) must be >= 0",
+            });
+        }
+    }
+    Ok(())
 }

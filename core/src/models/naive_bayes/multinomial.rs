@@ -189,4 +189,26 @@ impl<const C: usize, const F: usize> MultinomialNb<C, F> {
     pub fn counts(&self) -> &[[f32; F]; C] {
         &self.counts
     }
+
+    /// Smoothing `α`.
+    pub fn alpha(&self) -> f32 {
+        self.alpha
+    }
+
+    /// The fixed class priors, if set ([`set_prior`](Self::set_prior)).
+    pub fn fixed_prior(&self) -> Option<&[f32; C]> {
+        self.prior.as_ref()
+    }
+
+    /// Replaces the statistics (e.g. learnt on the host): `class_count` (`C`) and `counts`
+    /// (`C · F`, at `y · F + i`), all finite and `≥ 0`.
+    pub fn set_counts(&mut self, class_count: &[f32], counts: &[f32]) -> Result<()> {
+        check_len("multinomial class counts", C, class_count.len())?;
+        check_len("multinomial counts", C * F, counts.len())?;
+        common::check_counts(class_count)?;
+        common::check_counts(counts)?;
+        self.class_count.copy_from_slice(class_count);
+        self.counts.as_flattened_mut().copy_from_slice(counts);
+        Ok(())
+    }
 }
