@@ -72,19 +72,83 @@ pub fn joint_log_likelihood(
         check_len("mask", f, m.len())?;
     }
     log_prior(s.class_count, s.prior, out)?;
-    let a = s.alpha as f64;
     for (y, o) in out.iter_mut().enumerate() {
-        let ny = s.class_count[y] as f64;
-        let den = ny + 2.0 * a;
         for (i, &xi) in x.iter().enumerate() {
             if mask.is_some_and(|m| !m[i]) {
                 continue;
             }
-            let n = s.counts[y * f + i] as f64;
-            // Absent: (N_y − N_{y,i} + α) / (N_y + 2α) = 1 − p, computed without cancellation.
-            let num = if xi { n + a } else { (ny - n).max(0.0) + a };
-            *o += log_ratio(num, den);
+            *o += log_prob(s, f, y, i, xi);
         }
+    }
+    Ok(())
+}
+
+/// `ln p_{y,i}` (present) or `ln (1 − p_{y,i})` (absent) in `f64`, `−∞` for a zero
+/// probability: the one formula of both prediction paths. Arguments checked by the caller.
+fn log_prob(s: &Stats<'_>, f: usize, y: usize, i: usize, present: bool) -> f64 {
+    let a = s.alpha as f64;
+    let ny = s.class_count[y] as f64;
+    let n = s.counts[y * f + i] as f64;
+    // Absent: (N_y − N_{y,i} + α) / (N_y + 2α) = 1 − p, computed without cancellation.
+    let num = if present {
+        n + a
+    } else {
+        (ny - n).max(0.0) + a
+    };
+    log_ratio(num, ny + 2.0 * a)
+}
+
+/// Fills the tables of the `f32` prediction path ([`super::tables`]): `log_prior[y] = ln P(y)`
+/// and `table[(y · F + i) · 2 + b]` = `ln (1 − p_{y,i})` (`b = 0`, absent) or `ln p_{y,i}`
+/// (`b = 1`, present), each the `f64` term of [`joint_log_likelihood`] rounded once to `f32`.
+pub fn fill_log_tables(s: &Stats<'_>, log_prior: &mut [f32], table: &mut [f32]) -> Result<()> {
+    check_len("bernoulli log table", 2 * s.counts.len(), table.len())?;
+    let f = s.counts.len() / s.class_count.len().max(1);
+    for (y, r) in table.chunks_exact_mut(2 * f.max(1)).enumerate() {
+        fill_log_table_row(s, y, r)?;
+    }
+    common::log_prior_f32(s.class_count, s.prior, log_prior)
+}
+
+/// Class `y`'s part of [`fill_log_tables`]' `table` (`2F` entries, at `2i + b`): after an
+/// `update` of class `y`, this row and the log priors are all that changed.
+pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()> {
+    let c = s.class_count.len();
+    let f = row.len() / 2;
+    n_features(c, s.counts.len(), f)?;
+    check_len("bernoulli log table row", 2 * f, row.len())?;
+    common::check_alpha(s.alpha)?;
+    check_class(y, c)?;
+    for (k, t) in row.iter_mut().enumerate() {
+        *t = log_prob(s, f, y, k / 2, k % 2 == 1) as f32;
+    }
+    Ok(())
+}
+
+/// The `f32` joint log-likelihoods from the tables of [`fill_log_tables`]:
+/// `out[y] = log_prior[y] + Σ_{i in mask} table[(y · F + i) · 2 + x_i]`, summed in `f32`.
+pub fn joint_log_likelihood_f32(
+    log_prior: &[f32],
+    table: &[f32],
+    x: &[bool],
+    mask: Option<&[bool]>,
+    out: &mut [f32],
+) -> Result<()> {
+    let f = x.len();
+    check_len("bernoulli log table", 2 * log_prior.len() * f, table.len())?;
+    check_len("log-likelihood output", log_prior.len(), out.len())?;
+    if let Some(m) = mask {
+        check_len("mask", f, m.len())?;
+    }
+    for (y, (o, &lp)) in out.iter_mut().zip(log_prior).enumerate() {
+        let row = &table[2 * y * f..2 * (y + 1) * f];
+        let mut acc = lp;
+        for (i, &xi) in x.iter().enumerate() {
+            if mask.is_none_or(|m| m[i]) {
+                acc += row[2 * i + xi as usize];
+            }
+        }
+        *o = acc;
     }
     Ok(())
 }

@@ -119,17 +119,89 @@ pub fn joint_log_likelihood(
         check_len("mask", x.len(), m.len())?;
     }
     log_prior(s.class_count, s.prior, out)?;
-    let f = s.n_values.len();
-    let a = s.alpha as f64;
     for (y, o) in out.iter_mut().enumerate() {
-        let ny = s.class_count[y] as f64;
         for (i, &v) in x.iter().enumerate() {
             if mask.is_some_and(|m| !m[i]) {
                 continue;
             }
-            let num = s.counts[(y * f + i) * s.v_stride + v] as f64 + a;
-            *o += log_ratio(num, ny + a * s.n_values[i] as f64);
+            *o += log_prob(s, y, i, v);
         }
+    }
+    Ok(())
+}
+
+/// `ln P(x_i = v | y) = ln (N_{y,i,v} + α) − ln (N_y + α V_i)` in `f64` (`−∞` for a zero
+/// probability): the one formula of both prediction paths. Arguments checked by the caller.
+fn log_prob(s: &Stats<'_>, y: usize, i: usize, v: usize) -> f64 {
+    let f = s.n_values.len();
+    let a = s.alpha as f64;
+    let num = s.counts[(y * f + i) * s.v_stride + v] as f64 + a;
+    log_ratio(num, s.class_count[y] as f64 + a * s.n_values[i] as f64)
+}
+
+/// Fills the tables of the `f32` prediction path ([`super::tables`]): `log_prior[y] = ln P(y)`
+/// and `table[(y · F + i) · v_stride + v] = ln P(x_i = v | y)` for `v < V_i` (`−∞` beyond),
+/// each the `f64` term of [`joint_log_likelihood`] rounded once to `f32`.
+pub fn fill_log_tables(s: &Stats<'_>, log_prior: &mut [f32], table: &mut [f32]) -> Result<()> {
+    check_len("categorical log table", s.counts.len(), table.len())?;
+    let row = s.n_values.len() * s.v_stride;
+    for (y, r) in table.chunks_exact_mut(row.max(1)).enumerate() {
+        fill_log_table_row(s, y, r)?;
+    }
+    common::log_prior_f32(s.class_count, s.prior, log_prior)
+}
+
+/// Class `y`'s part of [`fill_log_tables`]' `table` (`F · v_stride` entries, at
+/// `i · v_stride + v`): after an `update` of class `y`, this row and the log priors are all
+/// that changed.
+pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()> {
+    check_dims(s.class_count.len(), s.counts.len(), s.n_values, s.v_stride)?;
+    common::check_alpha(s.alpha)?;
+    check_class(y, s.class_count.len())?;
+    let vs = s.v_stride;
+    check_len(
+        "categorical log table row",
+        s.n_values.len() * vs,
+        row.len(),
+    )?;
+    for (k, t) in row.iter_mut().enumerate() {
+        let (i, v) = (k / vs, k % vs);
+        *t = if v < s.n_values[i] {
+            log_prob(s, y, i, v) as f32
+        } else {
+            f32::NEG_INFINITY
+        };
+    }
+    Ok(())
+}
+
+/// The `f32` joint log-likelihoods from the tables of [`fill_log_tables`]:
+/// `out[y] = log_prior[y] + Σ_{i in mask} table[(y · F + i) · v_stride + x_i]`, summed in `f32`.
+pub fn joint_log_likelihood_f32(
+    log_prior: &[f32],
+    table: &[f32],
+    n_values: &[usize],
+    v_stride: usize,
+    x: &[usize],
+    mask: Option<&[bool]>,
+    out: &mut [f32],
+) -> Result<()> {
+    check_dims(log_prior.len(), table.len(), n_values, v_stride)?;
+    check_x(x, n_values)?;
+    check_len("log-likelihood output", log_prior.len(), out.len())?;
+    if let Some(m) = mask {
+        check_len("mask", x.len(), m.len())?;
+    }
+    let f = n_values.len();
+    for (y, (o, &lp)) in out.iter_mut().zip(log_prior).enumerate() {
+        let row = &table[y * f * v_stride..(y + 1) * f * v_stride];
+        let mut acc = lp;
+        for (i, &v) in x.iter().enumerate() {
+            if mask.is_none_or(|m| m[i]) {
+                acc += row[i * v_stride + v];
+            }
+        }
+        *o = acc;
     }
     Ok(())
 }

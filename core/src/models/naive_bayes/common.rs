@@ -108,23 +108,30 @@ pub fn check_class(y: usize, n_classes: usize) -> Result<()> {
 pub fn log_prior(class_count: &[f32], prior: Prior<'_>, out: &mut [f64]) -> Result<()> {
     check_len("log-likelihood output", class_count.len(), out.len())?;
     check_prior(class_count.len(), prior)?;
+    let total: f64 = class_count.iter().map(|&c| c as f64).sum();
+    for (y, o) in out.iter_mut().enumerate() {
+        *o = log_prior_of(class_count, prior, total, y);
+    }
+    Ok(())
+}
+
+/// `ln P(y)` in `f64`: `ln p_y` (fixed), `ln (N_y / total)` (learned), `−ln C` (learned,
+/// untrained). `total = Σ_c N_c`; arguments checked by the caller.
+pub(super) fn log_prior_of(class_count: &[f32], prior: Prior<'_>, total: f64, y: usize) -> f64 {
     match prior {
-        Prior::Fixed(p) => {
-            for (o, &v) in out.iter_mut().zip(p) {
-                *o = log_ratio(v as f64, 1.0);
-            }
-        }
-        Prior::Learned => {
-            let total: f64 = class_count.iter().map(|&c| c as f64).sum();
-            if total <= 0.0 {
-                let u = -ln64(class_count.len() as f64);
-                out.fill(u);
-            } else {
-                for (o, &c) in out.iter_mut().zip(class_count) {
-                    *o = log_ratio(c as f64, total);
-                }
-            }
-        }
+        Prior::Fixed(p) => log_ratio(p[y] as f64, 1.0),
+        Prior::Learned if total <= 0.0 => -ln64(class_count.len() as f64),
+        Prior::Learned => log_ratio(class_count[y] as f64, total),
+    }
+}
+
+/// [`log_prior`] rounded once to `f32`, for the `f32` prediction path ([`super::tables`]).
+pub fn log_prior_f32(class_count: &[f32], prior: Prior<'_>, out: &mut [f32]) -> Result<()> {
+    check_len("log-prior output", class_count.len(), out.len())?;
+    check_prior(class_count.len(), prior)?;
+    let total: f64 = class_count.iter().map(|&c| c as f64).sum();
+    for (y, o) in out.iter_mut().enumerate() {
+        *o = log_prior_of(class_count, prior, total, y) as f32;
     }
     Ok(())
 }
@@ -157,6 +164,31 @@ pub fn normalize(jll: &[f64], proba: &mut [f32]) -> Result<()> {
         *p = libm::exp(v - lse) as f32;
     }
     Ok(())
+}
+
+/// [`normalize`] in `f32` (the prediction path of [`super::tables`]): `P(y | x) =
+/// e^{jll_y − m} / Σ_c e^{jll_c − m}`, `m = max jll` ([`softmax`](crate::kernels::softmax::softmax)).
+/// `−∞` entries get probability 0; every entry `−∞` (or a NaN maximum) is [`ALL_ZERO`].
+pub fn normalize_f32(jll: &[f32], proba: &mut [f32]) -> Result<()> {
+    check_len("probability output", jll.len(), proba.len())?;
+    let m = jll.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if !m.is_finite() {
+        return Err(ALL_ZERO);
+    }
+    crate::kernels::softmax::softmax(jll, proba)
+}
+
+/// [`argmax`] over `f32` joint log-likelihoods.
+pub fn argmax_f32(jll: &[f32]) -> Result<usize> {
+    let mut best = None;
+    let mut best_v = f32::NEG_INFINITY;
+    for (i, &v) in jll.iter().enumerate() {
+        if v > best_v {
+            best_v = v;
+            best = Some(i);
+        }
+    }
+    best.ok_or(ALL_ZERO)
 }
 
 /// The class with the largest joint log-likelihood (lowest index on ties); [`ALL_ZERO`] if

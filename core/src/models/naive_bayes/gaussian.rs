@@ -183,10 +183,91 @@ pub fn joint_log_likelihood(s: &Stats<'_>, x: &[f32], out: &mut [f64]) -> Result
                 }
                 Some(var) => {
                     let d = xi as f64 - s.mean[y * f + i];
-                    *o -= 0.5 * (LN_2PI + common::ln64(var)) + 0.5 * d * d / var;
+                    *o -= log_norm(var) + 0.5 * d * d / var;
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// `½ (ln 2π + ln σ²)`, the part of `−ln N(x; μ, σ²) = ½ ln(2π σ²) + (x − μ)² / (2σ²)` that
+/// does not depend on `x`.
+fn log_norm(var: f64) -> f64 {
+    0.5 * (LN_2PI + common::ln64(var))
+}
+
+/// Fills the tables of the `f32` prediction path ([`super::tables`]), from the terms of
+/// [`joint_log_likelihood`] split into what depends on `x` and what does not:
+/// `offset[y] = ln P(y) − Σ_i ½ (ln 2π + ln σ²_{y,i})` (summed in `f64`, then rounded; `−∞` for a
+/// class with no samples), `mean[y · F + i] = μ_{y,i}` and `half_precision[y · F + i] =
+/// 1 / (2 σ²_{y,i})` as `f32` (saturating at `f32::MAX` for variances below ~1.5e-39), with
+/// `σ²` the same variance (`+ ε`, floored) as the `f64` path.
+pub fn fill_log_tables(
+    s: &Stats<'_>,
+    offset: &mut [f32],
+    mean: &mut [f32],
+    half_precision: &mut [f32],
+) -> Result<()> {
+    let (c, f) = (s.class_count.len(), s.total_mean.len());
+    check_dims(c, s.mean.len(), s.m2.len(), f, s.total_m2.len(), f)?;
+    check_len("gaussian offset table", c, offset.len())?;
+    check_len("gaussian mean table", c * f, mean.len())?;
+    check_len("gaussian precision table", c * f, half_precision.len())?;
+    common::check_prior(c, s.prior)?;
+    let total: f64 = s.class_count.iter().map(|&v| v as f64).sum();
+    let eps = epsilon(s);
+    for (y, o) in offset.iter_mut().enumerate() {
+        let mut acc = common::log_prior_of(s.class_count, s.prior, total, y);
+        for i in 0..f {
+            let k = y * f + i;
+            match variance_with(s, y, i, eps) {
+                None => {
+                    acc = f64::NEG_INFINITY;
+                    mean[k] = 0.0;
+                    half_precision[k] = 0.0;
+                }
+                Some(var) => {
+                    acc -= log_norm(var);
+                    mean[k] = s.mean[k] as f32;
+                    half_precision[k] = (0.5 / var).min(f32::MAX as f64) as f32;
+                }
+            }
+        }
+        *o = acc as f32;
+    }
+    Ok(())
+}
+
+/// The `f32` joint log-likelihoods from the tables of [`fill_log_tables`]:
+/// `out[y] = offset[y] − Σ_i (x_i − mean[y · F + i])² · half_precision[y · F + i]`, in `f32`
+/// (`−∞` for a class with no samples).
+pub fn joint_log_likelihood_f32(
+    offset: &[f32],
+    mean: &[f32],
+    half_precision: &[f32],
+    x: &[f32],
+    out: &mut [f32],
+) -> Result<()> {
+    let (c, f) = (offset.len(), x.len());
+    check_len("gaussian mean table", c * f, mean.len())?;
+    check_len("gaussian precision table", c * f, half_precision.len())?;
+    check_len("log-likelihood output", c, out.len())?;
+    crate::error::check_finite("x", x)?;
+    for (y, (o, &k)) in out.iter_mut().zip(offset).enumerate() {
+        if k == f32::NEG_INFINITY {
+            *o = k;
+            continue;
+        }
+        let rows = mean[y * f..(y + 1) * f]
+            .iter()
+            .zip(&half_precision[y * f..(y + 1) * f]);
+        let mut acc = k;
+        for ((&m, &h), &xi) in rows.zip(x) {
+            let d = xi - m;
+            acc -= d * d * h;
+        }
+        *o = acc;
     }
     Ok(())
 }

@@ -63,10 +63,8 @@ pub fn probability(s: &Stats<'_>, y: usize, i: usize) -> Result<f32> {
             len: f,
         });
     }
-    let a = s.alpha as f64;
-    let row = &s.counts[y * f..(y + 1) * f];
-    let den: f64 = row.iter().map(|&c| c as f64).sum::<f64>() + a * f as f64;
-    let num = row[i] as f64 + a;
+    let den = denominator(s, f, y);
+    let num = s.counts[y * f + i] as f64 + s.alpha as f64;
     Ok(if den > 0.0 { (num / den) as f32 } else { 0.0 })
 }
 
@@ -81,15 +79,75 @@ pub fn joint_log_likelihood(s: &Stats<'_>, x: &[f32], out: &mut [f64]) -> Result
     common::check_alpha(s.alpha)?;
     check_x(x)?;
     log_prior(s.class_count, s.prior, out)?;
-    let a = s.alpha as f64;
     for (y, o) in out.iter_mut().enumerate() {
-        let row = &s.counts[y * f..(y + 1) * f];
-        let den: f64 = row.iter().map(|&c| c as f64).sum::<f64>() + a * f as f64;
-        for (&c, &xi) in row.iter().zip(x) {
+        let den = denominator(s, f, y);
+        for (i, &xi) in x.iter().enumerate() {
             if xi > 0.0 {
-                *o += xi as f64 * log_ratio(c as f64 + a, den);
+                *o += xi as f64 * log_theta(s, f, y, i, den);
             }
         }
+    }
+    Ok(())
+}
+
+/// `Σ_j N_{y,j} + α F` in `f64`.
+fn denominator(s: &Stats<'_>, f: usize, y: usize) -> f64 {
+    let row = &s.counts[y * f..(y + 1) * f];
+    row.iter().map(|&c| c as f64).sum::<f64>() + s.alpha as f64 * f as f64
+}
+
+/// `ln θ_{y,i} = ln (N_{y,i} + α) − ln den` in `f64` (`−∞` for a zero probability): the one
+/// formula of both prediction paths. Arguments checked by the caller.
+fn log_theta(s: &Stats<'_>, f: usize, y: usize, i: usize, den: f64) -> f64 {
+    log_ratio(s.counts[y * f + i] as f64 + s.alpha as f64, den)
+}
+
+/// Fills the tables of the `f32` prediction path ([`super::tables`]): `log_prior[y] = ln P(y)`
+/// and `table[y · F + i] = ln θ_{y,i}`, each the `f64` value of [`joint_log_likelihood`]
+/// rounded once to `f32`.
+pub fn fill_log_tables(s: &Stats<'_>, log_prior: &mut [f32], table: &mut [f32]) -> Result<()> {
+    check_len("multinomial log table", s.counts.len(), table.len())?;
+    let f = s.counts.len() / s.class_count.len().max(1);
+    for (y, r) in table.chunks_exact_mut(f.max(1)).enumerate() {
+        fill_log_table_row(s, y, r)?;
+    }
+    common::log_prior_f32(s.class_count, s.prior, log_prior)
+}
+
+/// Class `y`'s part of [`fill_log_tables`]' `table` (`F` entries): after an `update` of class
+/// `y`, this row and the log priors are all that changed.
+pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()> {
+    let (c, f) = (s.class_count.len(), row.len());
+    check_len("multinomial counts", c * f, s.counts.len())?;
+    common::check_alpha(s.alpha)?;
+    check_class(y, c)?;
+    let den = denominator(s, f, y);
+    for (i, t) in row.iter_mut().enumerate() {
+        *t = log_theta(s, f, y, i, den) as f32;
+    }
+    Ok(())
+}
+
+/// The `f32` joint log-likelihoods from the tables of [`fill_log_tables`]:
+/// `out[y] = log_prior[y] + Σ_{i: x_i > 0} x_i · table[y · F + i]`, summed in `f32`.
+pub fn joint_log_likelihood_f32(
+    log_prior: &[f32],
+    table: &[f32],
+    x: &[f32],
+    out: &mut [f32],
+) -> Result<()> {
+    let f = x.len();
+    check_len("multinomial log table", log_prior.len() * f, table.len())?;
+    check_len("log-likelihood output", log_prior.len(), out.len())?;
+    check_x(x)?;
+    for (y, (o, &lp)) in out.iter_mut().zip(log_prior).enumerate() {
+        let mut acc = lp;
+        for (&t, &xi) in table[y * f..(y + 1) * f].iter().zip(x) {
+            if xi > 0.0 {
+                acc += xi * t;
+            }
+        }
+        *o = acc;
     }
     Ok(())
 }
