@@ -130,18 +130,24 @@ pub fn joint_log_likelihood(
     Ok(())
 }
 
-/// `ln P(x_i = v | y) = ln (N_{y,i,v} + α) − ln (N_y + α V_i)` in `f64` (`−∞` for a zero
-/// probability): the one formula of both prediction paths. Arguments checked by the caller.
-fn log_prob(s: &Stats<'_>, y: usize, i: usize, v: usize) -> f64 {
+/// `P(x_i = v | y)` as `(N_{y,i,v} + α, N_y + α V_i)` in `f64`: the one formula of both
+/// prediction paths. Arguments checked by the caller.
+fn ratio(s: &Stats<'_>, y: usize, i: usize, v: usize) -> (f64, f64) {
     let f = s.n_values.len();
     let a = s.alpha as f64;
     let num = s.counts[(y * f + i) * s.v_stride + v] as f64 + a;
-    log_ratio(num, s.class_count[y] as f64 + a * s.n_values[i] as f64)
+    (num, s.class_count[y] as f64 + a * s.n_values[i] as f64)
+}
+
+/// `ln P(x_i = v | y)` in `f64` (`−∞` for a zero probability).
+fn log_prob(s: &Stats<'_>, y: usize, i: usize, v: usize) -> f64 {
+    let (num, den) = ratio(s, y, i, v);
+    log_ratio(num, den)
 }
 
 /// Fills the tables of the `f32` prediction path ([`super::tables`]): `log_prior[y] = ln P(y)`
-/// and `table[(y · F + i) · v_stride + v] = ln P(x_i = v | y)` for `v < V_i` (`−∞` beyond),
-/// each the `f64` term of [`joint_log_likelihood`] rounded once to `f32`.
+/// and `table[(y · F + i) · v_stride + v] = ln P(x_i = v | y)` for `v < V_i` (`−∞` beyond):
+/// the ratios of [`joint_log_likelihood`]'s terms, by [`common::log_ratio_f32`].
 pub fn fill_log_tables(s: &Stats<'_>, log_prior: &mut [f32], table: &mut [f32]) -> Result<()> {
     check_len("categorical log table", s.counts.len(), table.len())?;
     let row = s.n_values.len() * s.v_stride;
@@ -167,7 +173,8 @@ pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()
     for (k, t) in row.iter_mut().enumerate() {
         let (i, v) = (k / vs, k % vs);
         *t = if v < s.n_values[i] {
-            log_prob(s, y, i, v) as f32
+            let (num, den) = ratio(s, y, i, v);
+            common::log_ratio_f32(num, den)
         } else {
             f32::NEG_INFINITY
         };

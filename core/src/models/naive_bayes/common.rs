@@ -115,23 +115,43 @@ pub fn log_prior(class_count: &[f32], prior: Prior<'_>, out: &mut [f64]) -> Resu
     Ok(())
 }
 
-/// `ln P(y)` in `f64`: `ln p_y` (fixed), `ln (N_y / total)` (learned), `−ln C` (learned,
+/// `P(y)` as `(num, den)`: `(p_y, 1)` (fixed), `(N_y, total)` (learned), `(1, C)` (learned,
 /// untrained). `total = Σ_c N_c`; arguments checked by the caller.
-pub(super) fn log_prior_of(class_count: &[f32], prior: Prior<'_>, total: f64, y: usize) -> f64 {
+fn prior_ratio(class_count: &[f32], prior: Prior<'_>, total: f64, y: usize) -> (f64, f64) {
     match prior {
-        Prior::Fixed(p) => log_ratio(p[y] as f64, 1.0),
-        Prior::Learned if total <= 0.0 => -ln64(class_count.len() as f64),
-        Prior::Learned => log_ratio(class_count[y] as f64, total),
+        Prior::Fixed(p) => (p[y] as f64, 1.0),
+        Prior::Learned if total <= 0.0 => (1.0, class_count.len() as f64),
+        Prior::Learned => (class_count[y] as f64, total),
     }
 }
 
-/// [`log_prior`] rounded once to `f32`, for the `f32` prediction path ([`super::tables`]).
+/// `ln P(y)` in `f64` ([`log_ratio`] of [`prior_ratio`]).
+pub(super) fn log_prior_of(class_count: &[f32], prior: Prior<'_>, total: f64, y: usize) -> f64 {
+    let (num, den) = prior_ratio(class_count, prior, total, y);
+    log_ratio(num, den)
+}
+
+/// `ln (num / den)` for the `f32` tables ([`super::tables`]): the same ratio as [`log_ratio`],
+/// evaluated as one `f32` division and one `logf` (instead of two `f64` logs, which are
+/// soft-float on a Cortex-M); `−∞` when `num == 0` or `den == 0`.
+#[inline]
+pub fn log_ratio_f32(num: f64, den: f64) -> f32 {
+    if num <= 0.0 || den <= 0.0 {
+        f32::NEG_INFINITY
+    } else {
+        libm::logf(num as f32 / den as f32)
+    }
+}
+
+/// `ln P(y)` for every class as `f32`, for the `f32` prediction path ([`super::tables`]): the
+/// ratios of [`log_prior`], by [`log_ratio_f32`].
 pub fn log_prior_f32(class_count: &[f32], prior: Prior<'_>, out: &mut [f32]) -> Result<()> {
     check_len("log-prior output", class_count.len(), out.len())?;
     check_prior(class_count.len(), prior)?;
     let total: f64 = class_count.iter().map(|&c| c as f64).sum();
     for (y, o) in out.iter_mut().enumerate() {
-        *o = log_prior_of(class_count, prior, total, y) as f32;
+        let (num, den) = prior_ratio(class_count, prior, total, y);
+        *o = log_ratio_f32(num, den);
     }
     Ok(())
 }

@@ -63,8 +63,7 @@ pub fn probability(s: &Stats<'_>, y: usize, i: usize) -> Result<f32> {
             len: f,
         });
     }
-    let den = denominator(s, f, y);
-    let num = s.counts[y * f + i] as f64 + s.alpha as f64;
+    let (num, den) = (numerator(s, f, y, i), denominator(s, f, y));
     Ok(if den > 0.0 { (num / den) as f32 } else { 0.0 })
 }
 
@@ -96,15 +95,20 @@ fn denominator(s: &Stats<'_>, f: usize, y: usize) -> f64 {
     row.iter().map(|&c| c as f64).sum::<f64>() + s.alpha as f64 * f as f64
 }
 
-/// `ln θ_{y,i} = ln (N_{y,i} + α) − ln den` in `f64` (`−∞` for a zero probability): the one
+/// The numerator of `θ_{y,i}`, `N_{y,i} + α` (the denominator is [`denominator`]): the one
 /// formula of both prediction paths. Arguments checked by the caller.
+fn numerator(s: &Stats<'_>, f: usize, y: usize, i: usize) -> f64 {
+    s.counts[y * f + i] as f64 + s.alpha as f64
+}
+
+/// `ln θ_{y,i}` in `f64` (`−∞` for a zero probability).
 fn log_theta(s: &Stats<'_>, f: usize, y: usize, i: usize, den: f64) -> f64 {
-    log_ratio(s.counts[y * f + i] as f64 + s.alpha as f64, den)
+    log_ratio(numerator(s, f, y, i), den)
 }
 
 /// Fills the tables of the `f32` prediction path ([`super::tables`]): `log_prior[y] = ln P(y)`
-/// and `table[y · F + i] = ln θ_{y,i}`, each the `f64` value of [`joint_log_likelihood`]
-/// rounded once to `f32`.
+/// and `table[y · F + i] = ln θ_{y,i}`: the ratios of [`joint_log_likelihood`]'s terms, by
+/// [`common::log_ratio_f32`].
 pub fn fill_log_tables(s: &Stats<'_>, log_prior: &mut [f32], table: &mut [f32]) -> Result<()> {
     check_len("multinomial log table", s.counts.len(), table.len())?;
     let f = s.counts.len() / s.class_count.len().max(1);
@@ -123,7 +127,7 @@ pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()
     check_class(y, c)?;
     let den = denominator(s, f, y);
     for (i, t) in row.iter_mut().enumerate() {
-        *t = log_theta(s, f, y, i, den) as f32;
+        *t = common::log_ratio_f32(numerator(s, f, y, i), den);
     }
     Ok(())
 }
