@@ -9,6 +9,7 @@
 //! marginalises an unobserved feature by dropping its factor.
 
 use super::common::{self, check_class, log_prior, log_ratio, Prior};
+use super::store::CountStore;
 use crate::error::{check_len, Error, Result};
 
 /// Borrowed sufficient statistics and settings of a categorical naive Bayes model.
@@ -234,11 +235,8 @@ pub fn forget(class_count: &mut [f32], counts: &mut [f32], factor: f32) -> Resul
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CategoricalNb<const C: usize, const F: usize, const V: usize> {
-    class_count: [f32; C],
-    counts: [[[f32; V]; F]; C],
+    store: CountStore<C, [[f32; V]; F]>,
     n_values: [usize; F],
-    alpha: f32,
-    prior: Option<[f32; C]>,
 }
 
 impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
@@ -247,57 +245,37 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
         common::check_alpha(alpha)?;
         check_dims(C, C * F * V, &n_values, V)?;
         Ok(Self {
-            class_count: [0.0; C],
-            counts: [[[0.0; V]; F]; C],
+            store: CountStore::new(alpha)?,
             n_values,
-            alpha,
-            prior: None,
         })
     }
 
     /// Uses fixed class priors instead of learned ones (`None`: learned).
     pub fn set_prior(&mut self, prior: Option<[f32; C]>) -> Result<()> {
-        if let Some(p) = &prior {
-            common::check_prior(C, Prior::Fixed(p))?;
-        }
-        self.prior = prior;
-        Ok(())
+        self.store.set_prior(prior)
     }
 
     /// The borrowed statistics (for the slice functions of this module).
     pub fn stats(&self) -> Stats<'_> {
         Stats {
-            class_count: &self.class_count,
-            counts: self.counts.as_flattened().as_flattened(),
+            class_count: &self.store.class_count,
+            counts: self.store.counts_flat(),
             n_values: &self.n_values,
             v_stride: V,
-            alpha: self.alpha,
-            prior: match &self.prior {
-                Some(p) => Prior::Fixed(p),
-                None => Prior::Learned,
-            },
+            alpha: self.store.alpha,
+            prior: self.store.prior_view(),
         }
     }
 
     /// Adds one sample (online learning).
     pub fn update(&mut self, x: &[usize], y: usize) -> Result<()> {
-        update(
-            &mut self.class_count,
-            self.counts.as_flattened_mut().as_flattened_mut(),
-            &self.n_values,
-            V,
-            x,
-            y,
-        )
+        let (class_count, counts) = self.store.parts_mut();
+        update(class_count, counts, &self.n_values, V, x, y)
     }
 
     /// Multiplies every count by `factor ∈ (0, 1]`.
     pub fn forget(&mut self, factor: f32) -> Result<()> {
-        forget(
-            &mut self.class_count,
-            self.counts.as_flattened_mut().as_flattened_mut(),
-            factor,
-        )
+        self.store.forget(factor)
     }
 
     /// Joint log-likelihoods `ln P(y) + Σ_i ln P(x_i | y)`, features with `mask[i] == false`
@@ -328,22 +306,22 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
 
     /// `P(y)` for every class.
     pub fn prior(&self) -> [f32; C] {
-        common::priors(&self.class_count, self.stats().prior)
+        self.store.priors()
     }
 
     /// `N_y`, the (decayed) number of samples per class.
     pub fn class_count(&self) -> &[f32; C] {
-        &self.class_count
+        &self.store.class_count
     }
 
     /// `N_{y,i,v}`.
     pub fn counts(&self) -> &[[[f32; V]; F]; C] {
-        &self.counts
+        &self.store.counts
     }
 
     /// Smoothing `α`.
     pub fn alpha(&self) -> f32 {
-        self.alpha
+        self.store.alpha
     }
 
     /// `V_i`, the number of values of each feature.
@@ -353,21 +331,13 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
 
     /// The fixed class priors, if set ([`set_prior`](Self::set_prior)).
     pub fn fixed_prior(&self) -> Option<&[f32; C]> {
-        self.prior.as_ref()
+        self.store.prior.as_ref()
     }
 
     /// Replaces the statistics (e.g. learnt on the host): `class_count` (`C`) and `counts`
     /// (`C · F · V`, at `(y · F + i) · V + v`), all finite and `≥ 0`.
     pub fn set_counts(&mut self, class_count: &[f32], counts: &[f32]) -> Result<()> {
-        check_len("categorical class counts", C, class_count.len())?;
-        check_len("categorical counts", C * F * V, counts.len())?;
-        common::check_counts(class_count)?;
-        common::check_counts(counts)?;
-        self.class_count.copy_from_slice(class_count);
-        self.counts
-            .as_flattened_mut()
-            .as_flattened_mut()
-            .copy_from_slice(counts);
-        Ok(())
+        let what = ["categorical class counts", "categorical counts"];
+        self.store.set_counts(what, class_count, counts)
     }
 }

@@ -15,6 +15,7 @@
 //! `forget(factor)` scales the counts and `M2` (the means are unchanged): weighted Welford.
 
 use super::common::{self, check_class, log_prior, Prior};
+use super::store;
 use crate::error::{check_len, Error, Result};
 
 /// scikit-learn's default `var_smoothing`.
@@ -317,10 +318,7 @@ impl<const C: usize, const F: usize> GaussianNb<C, F> {
 
     /// Uses fixed class priors instead of learned ones (`None`: learned).
     pub fn set_prior(&mut self, prior: Option<[f32; C]>) -> Result<()> {
-        if let Some(p) = &prior {
-            common::check_prior(C, Prior::Fixed(p))?;
-        }
-        self.prior = prior;
+        self.prior = store::checked_prior(prior)?;
         Ok(())
     }
 
@@ -333,10 +331,7 @@ impl<const C: usize, const F: usize> GaussianNb<C, F> {
             total_mean: &self.total_mean,
             total_m2: &self.total_m2,
             var_smoothing: self.var_smoothing,
-            prior: match &self.prior {
-                Some(p) => Prior::Fixed(p),
-                None => Prior::Learned,
-            },
+            prior: store::prior_view(&self.prior),
         }
     }
 

@@ -6,6 +6,7 @@
 //! skipped, so `α = 0` never gives `0 · ln 0 = NaN`. Layout: `counts[y · n_features + i]`.
 
 use super::common::{self, check_class, log_prior, log_ratio, Prior};
+use super::store::CountStore;
 use crate::error::{check_len, Error, Result};
 
 /// Borrowed statistics and settings of a multinomial naive Bayes model.
@@ -159,58 +160,41 @@ pub fn joint_log_likelihood_f32(
 /// Multinomial naive Bayes with `C` classes and `F` count features.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MultinomialNb<const C: usize, const F: usize> {
-    class_count: [f32; C],
-    counts: [[f32; F]; C],
-    alpha: f32,
-    prior: Option<[f32; C]>,
+    store: CountStore<C, [f32; F]>,
 }
 
 impl<const C: usize, const F: usize> MultinomialNb<C, F> {
     /// An untrained model with smoothing `alpha ≥ 0`.
     pub fn new(alpha: f32) -> Result<Self> {
-        common::check_alpha(alpha)?;
         Ok(Self {
-            class_count: [0.0; C],
-            counts: [[0.0; F]; C],
-            alpha,
-            prior: None,
+            store: CountStore::new(alpha)?,
         })
     }
 
     /// Uses fixed class priors instead of learned ones (`None`: learned).
     pub fn set_prior(&mut self, prior: Option<[f32; C]>) -> Result<()> {
-        if let Some(p) = &prior {
-            common::check_prior(C, Prior::Fixed(p))?;
-        }
-        self.prior = prior;
-        Ok(())
+        self.store.set_prior(prior)
     }
 
     /// The borrowed statistics.
     pub fn stats(&self) -> Stats<'_> {
         Stats {
-            class_count: &self.class_count,
-            counts: self.counts.as_flattened(),
-            alpha: self.alpha,
-            prior: match &self.prior {
-                Some(p) => Prior::Fixed(p),
-                None => Prior::Learned,
-            },
+            class_count: &self.store.class_count,
+            counts: self.store.counts_flat(),
+            alpha: self.store.alpha,
+            prior: self.store.prior_view(),
         }
     }
 
     /// Adds one sample.
     pub fn update(&mut self, x: &[f32], y: usize) -> Result<()> {
-        update(&mut self.class_count, self.counts.as_flattened_mut(), x, y)
+        let (class_count, counts) = self.store.parts_mut();
+        update(class_count, counts, x, y)
     }
 
     /// Multiplies every count by `factor ∈ (0, 1]`.
     pub fn forget(&mut self, factor: f32) -> Result<()> {
-        super::categorical::forget(
-            &mut self.class_count,
-            self.counts.as_flattened_mut(),
-            factor,
-        )
+        self.store.forget(factor)
     }
 
     /// Joint log-likelihoods.
@@ -239,38 +223,33 @@ impl<const C: usize, const F: usize> MultinomialNb<C, F> {
 
     /// `P(y)` for every class.
     pub fn prior(&self) -> [f32; C] {
-        common::priors(&self.class_count, self.stats().prior)
+        self.store.priors()
     }
 
     /// `N_y`.
     pub fn class_count(&self) -> &[f32; C] {
-        &self.class_count
+        &self.store.class_count
     }
 
     /// `N_{y,i}`.
     pub fn counts(&self) -> &[[f32; F]; C] {
-        &self.counts
+        &self.store.counts
     }
 
     /// Smoothing `α`.
     pub fn alpha(&self) -> f32 {
-        self.alpha
+        self.store.alpha
     }
 
     /// The fixed class priors, if set ([`set_prior`](Self::set_prior)).
     pub fn fixed_prior(&self) -> Option<&[f32; C]> {
-        self.prior.as_ref()
+        self.store.prior.as_ref()
     }
 
     /// Replaces the statistics (e.g. learnt on the host): `class_count` (`C`) and `counts`
     /// (`C · F`, at `y · F + i`), all finite and `≥ 0`.
     pub fn set_counts(&mut self, class_count: &[f32], counts: &[f32]) -> Result<()> {
-        check_len("multinomial class counts", C, class_count.len())?;
-        check_len("multinomial counts", C * F, counts.len())?;
-        common::check_counts(class_count)?;
-        common::check_counts(counts)?;
-        self.class_count.copy_from_slice(class_count);
-        self.counts.as_flattened_mut().copy_from_slice(counts);
-        Ok(())
+        let what = ["multinomial class counts", "multinomial counts"];
+        self.store.set_counts(what, class_count, counts)
     }
 }
