@@ -580,20 +580,39 @@ fn load_everything(data: &[u8]) -> Vec<&'static str> {
         assert!(m[0].is_finite());
         ok.push("mdn");
     }
+    // Naive Bayes: the f64 path and the f32 tables; what the tables predict is never NaN.
+    let finite = |p: &[f32]| assert!(p.iter().all(|v| v.is_finite()), "{p:?}");
     if let Ok(nb) = Golf::from_blob(data) {
         let _ = nb.predict_proba(&[0, 2, 0, 1], None);
+        if let Ok(Ok(p)) = nb
+            .log_tables()
+            .map(|t| t.predict_proba(&[0, 2, 0, 1], None))
+        {
+            finite(&p);
+        }
         ok.push("nb_categorical");
     }
     if let Ok(nb) = Spam::from_blob(data) {
-        let _ = nb.predict_proba(&[true, false, false], Some(&[true, true, false]));
+        let (x, mask) = ([true, false, false], [true, true, false]);
+        let _ = nb.predict_proba(&x, Some(&mask));
+        if let Ok(Ok(p)) = nb.log_tables().map(|t| t.predict_proba(&x, Some(&mask))) {
+            finite(&p);
+        }
         ok.push("nb_bernoulli");
     }
     if let Ok(nb) = Words::from_blob(data) {
         let _ = nb.predict_proba(&[1.0, 0.0, 2.0]);
+        if let Ok(Ok(p)) = nb.log_tables().map(|t| t.predict_proba(&[1.0, 0.0, 2.0])) {
+            finite(&p);
+        }
         ok.push("nb_multinomial");
     }
     if let Ok(nb) = Iris::from_blob(data) {
-        let _ = nb.predict_proba(&[5.9, 3.0, 5.1, 1.8]);
+        let x = [5.9, 3.0, 5.1, 1.8];
+        let _ = nb.predict_proba(&x);
+        if let Ok(Ok(p)) = nb.log_tables().map(|t| t.predict_proba(&x)) {
+            finite(&p);
+        }
         ok.push("nb_gaussian");
     }
     if let Ok(q) = Lake::from_blob(data) {

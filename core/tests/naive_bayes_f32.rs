@@ -249,3 +249,29 @@ fn refresh_class_after_updates_equals_rebuild() {
     assert!(after[1] > before[1]);
     assert!((after[1] - want[1]).abs() < 1e-6);
 }
+
+/// Degenerate statistics never give NaN: a constant feature (variance at the 1e-300 floor) and
+/// ratios beyond the `f32` range (which fall back to the `f64` logarithm).
+#[test]
+fn degenerate_statistics_never_give_nan() {
+    use embedml::models::naive_bayes::common::log_ratio_f32;
+    let mut g = GaussianNb::<2, 1>::new();
+    for (x, y) in [(1.0, 0), (1.0, 0), (1.0, 1), (1.0, 1)] {
+        g.update(&[x], y).unwrap();
+    }
+    let t = g.log_tables().unwrap();
+    let p = t.predict_proba(&[1.0]).unwrap();
+    assert_eq!(p, [0.5, 0.5]);
+    // Away from the constant the precision saturates at f32::MAX: very negative but finite,
+    // and the same for both classes, as on the f64 path.
+    let j = t.joint_log_likelihood(&[2.0]).unwrap();
+    assert!(j.iter().all(|v| v.is_finite() && *v < -1e38), "{j:?}");
+    assert_eq!(
+        t.predict_proba(&[2.0]).unwrap(),
+        g.predict_proba(&[2.0]).unwrap()
+    );
+    assert_eq!(log_ratio_f32(1e39, 1e39), 0.0);
+    assert_eq!(log_ratio_f32(1e-50, 1.0), (1e-50f64).ln() as f32);
+    assert_eq!(log_ratio_f32(0.0, 1.0), f32::NEG_INFINITY);
+    assert_eq!(log_ratio_f32(1.0, 0.0), f32::NEG_INFINITY);
+}

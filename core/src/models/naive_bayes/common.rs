@@ -133,13 +133,19 @@ pub(super) fn log_prior_of(class_count: &[f32], prior: Prior<'_>, total: f64, y:
 
 /// `ln (num / den)` for the `f32` tables ([`super::tables`]): the same ratio as [`log_ratio`],
 /// evaluated as one `f32` division and one `logf` (instead of two `f64` logs, which are
-/// soft-float on a Cortex-M); `−∞` when `num == 0` or `den == 0`.
+/// soft-float on a Cortex-M); `−∞` when `num == 0` or `den == 0`. A ratio that `f32` cannot
+/// hold (a count beyond `f32::MAX` after adding `α`, an underflow to 0) falls back to
+/// [`log_ratio`] rounded to `f32`, so the result is never NaN.
 #[inline]
 pub fn log_ratio_f32(num: f64, den: f64) -> f32 {
     if num <= 0.0 || den <= 0.0 {
-        f32::NEG_INFINITY
+        return f32::NEG_INFINITY;
+    }
+    let q = num as f32 / den as f32;
+    if q.is_finite() && q > 0.0 {
+        libm::logf(q)
     } else {
-        libm::logf(num as f32 / den as f32)
+        log_ratio(num, den) as f32
     }
 }
 
@@ -169,7 +175,8 @@ pub fn priors<const C: usize>(class_count: &[f32; C], prior: Prior<'_>) -> [f32;
     p
 }
 
-/// `P(y | x)` from joint log-likelihoods, by log-sum-exp in `f64`.
+/// `P(y | x)` from joint log-likelihoods in `f64`: `e^{jll_y − m} / Σ_c e^{jll_c − m}` with
+/// `m = max jll` (the max-subtracted log-sum-exp).
 ///
 /// `−∞` entries get probability 0; if every entry is `−∞` the result is [`ALL_ZERO`].
 pub fn normalize(jll: &[f64], proba: &mut [f32]) -> Result<()> {
@@ -178,10 +185,11 @@ pub fn normalize(jll: &[f64], proba: &mut [f32]) -> Result<()> {
     if m == f64::NEG_INFINITY || !m.is_finite() {
         return Err(ALL_ZERO);
     }
+    // e^{v − m} / Σ e^{v − m}, not e^{v − lse}: with |m| ≫ 1 (e.g. −5e299 for a variance at
+    // its floor), `m + ln Σ` rounds back to `m` and every probability would be 1.
     let s: f64 = jll.iter().map(|&v| libm::exp(v - m)).sum();
-    let lse = m + ln64(s);
     for (p, &v) in proba.iter_mut().zip(jll) {
-        *p = libm::exp(v - lse) as f32;
+        *p = (libm::exp(v - m) / s) as f32;
     }
     Ok(())
 }
@@ -242,6 +250,12 @@ mod tests {
         );
         assert_eq!(argmax(&[f64::NEG_INFINITY; 2]), Err(ALL_ZERO));
         assert_eq!(argmax(&[0.0, 1.0, 1.0]), Ok(1));
+        // Huge magnitudes: ln 2 is below the ulp of 5e299, the probabilities must still sum to 1.
+        normalize(&[-5e299, -5e299], &mut p[..2]).unwrap();
+        assert_eq!(&p[..2], &[0.5, 0.5]);
+        let mut q = [0.0f32; 2];
+        normalize_f32(&[-3e38, -3e38], &mut q).unwrap();
+        assert_eq!(q, [0.5, 0.5]);
     }
 
     #[test]

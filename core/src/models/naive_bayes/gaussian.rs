@@ -202,8 +202,9 @@ fn log_norm(var: f64) -> f64 {
 /// [`joint_log_likelihood`] split into what depends on `x` and what does not:
 /// `offset[y] = ln P(y) − Σ_i ½ (ln 2π + ln σ²_{y,i})` (summed in `f64`, then rounded; `−∞` for a
 /// class with no samples), `mean[y · F + i] = μ_{y,i}` and `half_precision[y · F + i] =
-/// 1 / (2 σ²_{y,i})` as `f32` (saturating at `f32::MAX` for variances below ~1.5e-39), with
-/// `σ²` the same variance (`+ ε`, floored) as the `f64` path.
+/// 1 / (2 σ²_{y,i})` as `f32` (kept within `[f32::MIN_POSITIVE, f32::MAX]`), with `σ²` the
+/// same variance (`+ ε`, floored) as the `f64` path. A mean beyond the `f32` range is
+/// [`Error::NonFinite`].
 pub fn fill_log_tables(
     s: &Stats<'_>,
     offset: &mut [f32],
@@ -231,7 +232,14 @@ pub fn fill_log_tables(
                 Some(var) => {
                     acc -= log_norm(var);
                     mean[k] = s.mean[k] as f32;
-                    half_precision[k] = (0.5 / var).min(f32::MAX as f64) as f32;
+                    if !mean[k].is_finite() {
+                        return Err(Error::NonFinite {
+                            what: "gaussian mean (beyond the f32 range of the tables)",
+                        });
+                    }
+                    // Kept in [f32::MIN_POSITIVE, f32::MAX]: never 0 · ∞ = NaN in a prediction.
+                    let h = 0.5 / var;
+                    half_precision[k] = h.clamp(f32::MIN_POSITIVE as f64, f32::MAX as f64) as f32;
                 }
             }
         }
