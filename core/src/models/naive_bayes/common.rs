@@ -195,15 +195,25 @@ pub fn normalize(jll: &[f64], proba: &mut [f32]) -> Result<()> {
 }
 
 /// [`normalize`] in `f32` (the prediction path of [`super::tables`]): `P(y | x) =
-/// e^{jll_y − m} / Σ_c e^{jll_c − m}`, `m = max jll` ([`softmax`](crate::kernels::softmax::softmax)).
-/// `−∞` entries get probability 0; every entry `−∞` (or a NaN maximum) is [`ALL_ZERO`].
+/// e^{jll_y − m} / Σ_c e^{jll_c − m}`, `m = max jll`, with libm's `expf` whatever the
+/// `micromath` feature (as the tables use libm's `logf`), so the probabilities keep their
+/// `1e-6` agreement with scikit-learn. `−∞` entries get probability 0; every entry `−∞` (or a
+/// NaN maximum) is [`ALL_ZERO`].
 pub fn normalize_f32(jll: &[f32], proba: &mut [f32]) -> Result<()> {
     check_len("probability output", jll.len(), proba.len())?;
     let m = jll.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     if !m.is_finite() {
         return Err(ALL_ZERO);
     }
-    crate::kernels::softmax::softmax(jll, proba)
+    let mut s = 0.0f32;
+    for (p, &v) in proba.iter_mut().zip(jll) {
+        *p = libm::expf(v - m);
+        s += *p;
+    }
+    for p in proba.iter_mut() {
+        *p /= s;
+    }
+    Ok(())
 }
 
 /// [`argmax`] over `f32` joint log-likelihoods.
