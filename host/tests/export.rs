@@ -383,6 +383,23 @@ fn naive_bayes_gaussian_export_round_trips_bit_for_bit() {
         ),
         "{shown}"
     );
+    let rs = format!("{b}.rs");
+    ok(&[
+        "export",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        b,
+        "--rust",
+        &rs,
+    ]);
+    let text = std::fs::read_to_string(&rs).unwrap();
+    assert!(
+        text.contains("pub type Model = embedml::models::naive_bayes::GaussianNb<3, 4>;")
+            && text.contains("pub static BLOB: embedml::format::Aligned<448>"),
+        "{text}"
+    );
+    let _ = std::fs::remove_file(&rs);
     // var_smoothing = NaN (high word), a negative M2 (the first word of M2_{0,0}).
     inspect_fails(
         "nbg_bad.bin",
