@@ -327,7 +327,17 @@ mod tests {
             let decl = format!("__global__ void {name}(");
             assert_eq!(SOURCE.matches(&decl).count(), 1, "{name}");
         }
-        assert_eq!(SOURCE.matches('{').count(), SOURCE.matches('}').count());
-        assert_eq!(SOURCE.matches('(').count(), SOURCE.matches(')').count());
+        // Code without the /* … */ comments (which quote half-open ranges like [0..K)).
+        let mut code = String::new();
+        let mut rest = SOURCE;
+        while let Some(start) = rest.find("/*") {
+            code.push_str(&rest[..start]);
+            let end = rest[start..].find("*/").expect("unterminated comment");
+            rest = &rest[start + end + 2..];
+        }
+        code.push_str(rest);
+        for (open, close) in [('{', '}'), ('(', ')'), ('[', ']')] {
+            assert_eq!(code.matches(open).count(), code.matches(close).count(), "{open}{close}");
+        }
     }
 }
