@@ -495,7 +495,9 @@ impl Backend for CudaBackend {
         self.stream
             .memset_zeros(&mut self.bad)
             .map_err(|e| err("memset", e))?;
-        self.stream.synchronize().map_err(|e| err("synchronize", e))?;
+        self.stream
+            .synchronize()
+            .map_err(|e| err("synchronize", e))?;
         if bad[0] != 0 {
             return Err(embedml::Error::NonFinite {
                 what: "mdn raw outputs",

@@ -337,7 +337,11 @@ mod tests {
         }
         code.push_str(rest);
         for (open, close) in [('{', '}'), ('(', ')'), ('[', ']')] {
-            assert_eq!(code.matches(open).count(), code.matches(close).count(), "{open}{close}");
+            assert_eq!(
+                code.matches(open).count(),
+                code.matches(close).count(),
+                "{open}{close}"
+            );
         }
     }
 }

@@ -62,7 +62,10 @@ impl<B: Backend> Net<B> {
         let mut pbuf = be.alloc(p)?;
         be.upload(params, &mut pbuf)?;
         let mut bufs = || -> Result<Vec<B::Buf>> {
-            layers.iter().map(|l| be.alloc(batch_cap * l.n_out)).collect()
+            layers
+                .iter()
+                .map(|l| be.alloc(batch_cap * l.n_out))
+                .collect()
         };
         let pre = bufs()?;
         let post = bufs()?;
@@ -382,7 +385,10 @@ mod tests {
             .unwrap();
         }
         for (i, (a, b)) in got.iter().zip(&want).enumerate() {
-            assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "grad {i}: {a} vs {b}");
+            assert!(
+                (a - b).abs() <= 1e-5 * b.abs().max(1.0),
+                "grad {i}: {a} vs {b}"
+            );
         }
         assert!((total - want_loss).abs() < 1e-5, "{total} vs {want_loss}");
         // The pre-backend batched functions: bit-identical.
@@ -405,7 +411,9 @@ mod tests {
         let rows = 6;
         let mut x = vec![0.0f32; rows * 3];
         rng.fill_normal(&mut x, 0.0, 1.0);
-        let t: Vec<f32> = (0..rows).flat_map(|r| [(r % 2) as f32, 1.0 - (r % 2) as f32]).collect();
+        let t: Vec<f32> = (0..rows)
+            .flat_map(|r| [(r % 2) as f32, 1.0 - (r % 2) as f32])
+            .collect();
         let mut opt = AnyOptimizer::Adam(Adam::new(0.01));
         let mut be = CpuBackend::new();
         let mut net = Net::new(&mut be, &layers, &params, opt.state_len(p), rows, 2).unwrap();
