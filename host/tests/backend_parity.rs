@@ -362,6 +362,11 @@ fn mdn_network_gradient_matches() {
     let (got, gl) = mdn_grad_on(&mut cuda, &layers, &params, &x, &t, &idx, &head);
     assert_close("mdn network gradient", &got, &want, 1e-4);
     assert!((gl - wl).abs() <= 1e-5 * wl.abs(), "{gl} vs {wl}");
+    // The streamed path (training set kept on the host, batches copied) gives the same batch.
+    cuda.set_data_budget(0);
+    let (streamed, sl) = mdn_grad_on(&mut cuda, &layers, &params, &x, &t, &idx, &head);
+    assert_eq!(streamed, got);
+    assert_eq!(sl, gl);
 }
 
 /// Ten MLP training steps (Adam, softmax cross-entropy) from the same weights on the same

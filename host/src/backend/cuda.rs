@@ -86,6 +86,7 @@ pub struct CudaBackend {
     idx: CudaSlice<u32>,
     idx_host: Vec<u32>,
     staging: Vec<f32>,
+    data_budget: usize,
     name: String,
 }
 
@@ -175,6 +176,7 @@ impl CudaBackend {
             idx: stream.alloc_zeros::<u32>(1).map_err(alloc_err)?,
             idx_host: Vec::new(),
             staging: Vec::new(),
+            data_budget: DATA_BUDGET_BYTES,
             k: Kernels { f, _module: module },
             blas,
             stream,
@@ -186,6 +188,13 @@ impl CudaBackend {
     /// The context (for tests and multi-GPU set-up).
     pub fn context(&self) -> &Arc<CudaContext> {
         &self.ctx
+    }
+
+    /// Training sets larger than `bytes` are streamed from the host one batch at a time
+    /// instead of being copied to the device (default [`DATA_BUDGET_BYTES`]; 0 streams every
+    /// set, which the parity tests use to check the streamed path).
+    pub fn set_data_budget(&mut self, bytes: usize) {
+        self.data_budget = bytes;
     }
 
     /// Grows the per-row loss buffer to `rows` (only when a larger batch than ever comes).
@@ -481,13 +490,12 @@ impl Backend for CudaBackend {
     }
 
     fn take_loss(&mut self) -> Result<f64> {
-        let acc = self
-            .stream
-            .clone_dtoh(&self.acc)
+        let (mut acc, mut bad) = ([0.0f64; 1], [0i32; 1]);
+        self.stream
+            .memcpy_dtoh(&self.acc, &mut acc)
             .map_err(|e| err("download", e))?;
-        let bad = self
-            .stream
-            .clone_dtoh(&self.bad)
+        self.stream
+            .memcpy_dtoh(&self.bad, &mut bad)
             .map_err(|e| err("download", e))?;
         self.stream
             .memset_zeros(&mut self.acc)
@@ -594,7 +602,7 @@ impl Backend for CudaBackend {
         }
         let rows = x.len() / x_width;
         let bytes = 4 * (x.len() + t.len());
-        let resident = if bytes <= DATA_BUDGET_BYTES && rows <= u32::MAX as usize {
+        let resident = if bytes <= self.data_budget && rows <= u32::MAX as usize {
             let xd = self.stream.clone_htod(x).map_err(|e| err("upload", e))?;
             let td = self.stream.clone_htod(t).map_err(|e| err("upload", e))?;
             Some((xd, td))

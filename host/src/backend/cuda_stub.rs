@@ -29,6 +29,11 @@ impl CudaBackend {
         Err(HostError::Usage(NOT_BUILT.into()))
     }
 
+    /// Training sets larger than `bytes` are streamed (no-op: no value exists in this build).
+    pub fn set_data_budget(&mut self, _bytes: usize) {
+        match *self {}
+    }
+
     /// Whether a CUDA backend could be created (never, in this build), with the reason.
     pub fn probe() -> std::result::Result<(), String> {
         Err(NOT_BUILT.into())
