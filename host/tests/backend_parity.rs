@@ -76,6 +76,34 @@ fn gemm_on<B: Backend>(be: &mut B, g: Gemm, a: &[f32], b: &[f32], c: &[f32]) -> 
     get(be, &cb, c.len())
 }
 
+/// The kernel source compiles with NVRTC and the PTX has every entry point. Needs only
+/// `libnvrtc` (no GPU): `pip install nvidia-cuda-nvrtc` and its `nvidia/cu13/lib` on
+/// `LD_LIBRARY_PATH` is enough.
+#[test]
+fn kernels_compile_with_nvrtc() {
+    let ptx = match embedml_host::backend::cuda::compile_kernels("compute_75") {
+        Ok(p) => p,
+        Err(e) if e.contains("not found") || e.contains("without CUDA") => {
+            eprintln!("skipped: cannot compile the kernels here ({e})");
+            return;
+        }
+        Err(e) => panic!("the kernels do not compile: {e}"),
+    };
+    for name in embedml_host::backend::kernels::NAMES {
+        assert!(
+            ptx.contains(&format!(".entry {name}(")),
+            "no entry {name} in the PTX"
+        );
+    }
+    eprintln!("kernels: {} bytes of PTX", ptx.len());
+    // Device code for the GPUs lent here (H100/H200: sm_90) builds too.
+    let cubin = embedml_host::backend::cuda::compile_kernels("sm_90").unwrap();
+    assert_eq!(cubin, "CUBIN for sm_90");
+    if let Ok(path) = std::env::var("EMBEDML_DUMP_PTX") {
+        std::fs::write(path, &ptx).unwrap();
+    }
+}
+
 #[test]
 fn gemm_matches_in_every_transpose_and_offset() {
     let Some(mut cuda) = gpu() else { return };

@@ -17,7 +17,7 @@ use cudarc::cublas::{CudaBlas, Gemm as _, GemmConfig};
 use cudarc::driver::{
     CudaContext, CudaFunction, CudaModule, CudaSlice, CudaStream, LaunchConfig, PushKernelArg,
 };
-use cudarc::nvrtc::{CompileOptions, Ptx};
+use cudarc::nvrtc::Ptx;
 use embedml::kernels::loss::Loss;
 use embedml::models::mdn::Head;
 use embedml::optim::{AnyOptimizer, Optimizer};
@@ -56,22 +56,109 @@ impl Kernels {
     }
 }
 
-/// PTX of [`SOURCE`], compiled once per process.
-fn ptx() -> std::result::Result<Ptx, String> {
-    static PTX: OnceLock<std::result::Result<Ptx, String>> = OnceLock::new();
-    PTX.get_or_init(|| {
-        let opts = CompileOptions {
-            // No fused multiply-add contraction: closer to the CPU's rounding.
-            fmad: Some(false),
-            prec_div: Some(true),
-            prec_sqrt: Some(true),
-            ftz: Some(false),
-            ..Default::default()
+/// NVRTC options: IEEE division and square root, no flush-to-zero, and no fused multiply-add
+/// contraction (closer to the CPU's rounding).
+const NVRTC_OPTIONS: [&str; 4] = [
+    "--fmad=false",
+    "--prec-div=true",
+    "--prec-sqrt=true",
+    "--ftz=false",
+];
+
+/// [`SOURCE`] compiled by NVRTC for `arch`: a CUBIN (device code, loaded without the driver's
+/// JIT, so a driver older than NVRTC still loads it) for a real architecture `sm_XY`, PTX for a
+/// virtual one `compute_XY`.
+fn nvrtc_compile(arch: &str) -> std::result::Result<Ptx, String> {
+    use cudarc::nvrtc::{result, sys};
+    let src = std::ffi::CString::new(SOURCE).map_err(|e| e.to_string())?;
+    let prog = result::create_program(&src, None).map_err(|e| format!("NVRTC: {e}"))?;
+    let mut opts: Vec<String> = NVRTC_OPTIONS.iter().map(|s| s.to_string()).collect();
+    opts.push(format!("--gpu-architecture={arch}"));
+    // SAFETY: `prog` was created above and is destroyed once, at the end; the CUBIN buffer is
+    // sized by NVRTC's own size query.
+    let out = unsafe {
+        let r = match result::compile_program(prog, &opts) {
+            Err(e) => {
+                let log = result::get_program_log(prog)
+                    .map(|l| {
+                        let bytes: Vec<u8> = l
+                            .iter()
+                            .take_while(|&&c| c != 0)
+                            .map(|&c| c as u8)
+                            .collect();
+                        String::from_utf8_lossy(&bytes).into_owned()
+                    })
+                    .unwrap_or_default();
+                Err(format!(
+                    "NVRTC could not compile the kernels for {arch}: {e}: {}",
+                    log.trim()
+                ))
+            }
+            Ok(()) if arch.starts_with("sm_") => {
+                let mut size = 0usize;
+                sys::nvrtcGetCUBINSize(prog, &mut size)
+                    .result()
+                    .map_err(|e| format!("NVRTC CUBIN size: {e}"))
+                    .and_then(|_| {
+                        let mut buf = vec![0u8; size];
+                        sys::nvrtcGetCUBIN(prog, buf.as_mut_ptr() as *mut std::ffi::c_char)
+                            .result()
+                            .map_err(|e| format!("NVRTC CUBIN: {e}"))?;
+                        if !buf.starts_with(b"\x7fELF") {
+                            return Err(format!("NVRTC returned no ELF CUBIN for {arch}"));
+                        }
+                        Ok(Ptx::from_binary(buf))
+                    })
+            }
+            Ok(()) => result::get_ptx(prog)
+                .map(|p| {
+                    let bytes: Vec<u8> = p
+                        .iter()
+                        .take_while(|&&c| c != 0)
+                        .map(|&c| c as u8)
+                        .collect();
+                    Ptx::from_src(String::from_utf8_lossy(&bytes).into_owned())
+                })
+                .map_err(|e| format!("NVRTC PTX: {e}")),
         };
-        cudarc::nvrtc::compile_ptx_with_opts(SOURCE, opts)
-            .map_err(|e| format!("NVRTC could not compile the kernels: {e}"))
+        let _ = result::destroy_program(prog);
+        r
+    };
+    out
+}
+
+/// The kernels for `arch`, compiled once per process and architecture (cached).
+fn kernels_for(arch: &str) -> std::result::Result<Ptx, String> {
+    type Cache = std::sync::Mutex<Vec<(String, std::result::Result<Ptx, String>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, r)) = c.iter().find(|(a, _)| a == arch) {
+        return r.clone();
+    }
+    let r = nvrtc_compile(arch);
+    c.push((arch.to_owned(), r.clone()));
+    r
+}
+
+/// Compiles the kernels with NVRTC for `arch` (no GPU needed, only `libnvrtc`): the PTX text
+/// for a virtual architecture (`compute_75`), the size of the CUBIN for a real one (`sm_90`);
+/// an error when NVRTC is missing or the source does not compile (with NVRTC's log).
+pub fn compile_kernels(arch: &str) -> std::result::Result<String, String> {
+    // SAFETY: only tries `dlopen` on the candidate library names.
+    if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
+        return Err("NVRTC (libnvrtc.so) not found".into());
+    }
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let r = std::panic::catch_unwind(|| kernels_for(arch));
+    std::panic::set_hook(prev);
+    let ptx = r.map_err(|_| "NVRTC panicked".to_string())??;
+    Ok(if arch.starts_with("sm_") {
+        format!("CUBIN for {arch}")
+    } else {
+        ptx.to_src()
     })
-    .clone()
 }
 
 /// A CUDA device as a [`Backend`].
@@ -156,9 +243,19 @@ impl CudaBackend {
         let ctx = CudaContext::new(ordinal).map_err(|e| err("context", e))?;
         let stream = ctx.default_stream();
         let blas = CudaBlas::new(stream.clone()).map_err(|e| err("cuBLAS", e))?;
-        let module = ctx
-            .load_module(ptx().map_err(HostError::Data)?)
-            .map_err(|e| err("loading the kernels", e))?;
+        // Device code for this GPU's architecture; PTX (JIT by the driver) when NVRTC cannot
+        // build it (an architecture newer than NVRTC).
+        let (major, minor) = ctx.compute_capability().map_err(|e| err("device", e))?;
+        let module = match kernels_for(&format!("sm_{major}{minor}")) {
+            Ok(cubin) => ctx.load_module(cubin),
+            Err(_) => ctx.load_module(kernels_for("compute_75").map_err(HostError::Data)?),
+        }
+        .map_err(|e| {
+            err(
+                "loading the kernels (a driver older than NVRTC cannot JIT its PTX: update the driver)",
+                e,
+            )
+        })?;
         let f = NAMES
             .iter()
             .map(|n| module.load_function(n).map_err(|e| err(n, e)))

@@ -15,6 +15,11 @@ use crate::error::{HostError, Result};
 pub const NOT_BUILT: &str =
     "built without CUDA support (rebuild with `cargo build --release -p embedml-host --features cuda`)";
 
+/// Compiling the kernels needs the `cuda` feature: always an error here.
+pub fn compile_kernels(_arch: &str) -> std::result::Result<String, String> {
+    Err(NOT_BUILT.into())
+}
+
 /// Uninhabited: no value exists in a build without the `cuda` feature.
 #[derive(Debug)]
 pub enum CudaBackend {}
