@@ -35,6 +35,16 @@ fn int(v: usize, what: &str) -> Result<i32> {
     i32::try_from(v).map_err(|_| HostError::Data(format!("CUDA: {what} {v} exceeds i32")))
 }
 
+/// Launch configuration for per-row kernels: small blocks, so a batch of a few thousand rows
+/// spreads over many multiprocessors.
+fn grid_rows(n: usize) -> LaunchConfig {
+    LaunchConfig {
+        grid_dim: ((n as u32).div_ceil(64).max(1), 1, 1),
+        block_dim: (64, 1, 1),
+        shared_mem_bytes: 0,
+    }
+}
+
 fn grid(n: usize) -> LaunchConfig {
     LaunchConfig {
         grid_dim: ((n as u32).div_ceil(BLOCK).max(1), 1, 1),
@@ -173,6 +183,7 @@ pub struct CudaBackend {
     idx: CudaSlice<u32>,
     idx_host: Vec<u32>,
     staging: Vec<f32>,
+    ones: CudaSlice<f32>,
     data_budget: usize,
     name: String,
 }
@@ -273,6 +284,7 @@ impl CudaBackend {
             idx: stream.alloc_zeros::<u32>(1).map_err(alloc_err)?,
             idx_host: Vec::new(),
             staging: Vec::new(),
+            ones: stream.alloc_zeros::<f32>(1).map_err(alloc_err)?,
             data_budget: DATA_BUDGET_BYTES,
             k: Kernels { f, _module: module },
             blas,
@@ -331,6 +343,57 @@ fn check(buf: &CudaSlice<f32>, len: usize, what: &'static str) -> Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// The row-major product `g` through cuBLAS's column-major `sgemm`.
+fn sgemm(
+    blas: &CudaBlas,
+    g: Gemm,
+    a: &CudaSlice<f32>,
+    b: &CudaSlice<f32>,
+    c: &mut CudaSlice<f32>,
+) -> Result<()> {
+    let (na, nb, nc) = g.extents();
+    check(a, g.a_off + na, "gemm left operand")?;
+    check(b, g.b_off + nb, "gemm right operand")?;
+    check(c, g.c_off + nc, "gemm output")?;
+    if g.m == 0 || g.n == 0 {
+        return Ok(());
+    }
+    if g.k == 0 {
+        // Never produced by `net` (every layer has inputs and every batch rows).
+        return Err(err("gemm", "an empty inner dimension"));
+    }
+    // Row-major C (m × n) is column-major Cᵀ (n × m): compute Cᵀ = op(B)ᵀ op(A)ᵀ, with
+    // cuBLAS's A := our B and B := our A. Our row-major B (k × n) read column-major is Bᵀ
+    // (n × k, leading dimension n) = op(B)ᵀ as it is (no transpose); stored n × k (`b_t`) it
+    // reads as B itself, so it is transposed (leading dimension k). Likewise for A.
+    let op = |t: bool| {
+        if t {
+            cublasOperation_t::CUBLAS_OP_T
+        } else {
+            cublasOperation_t::CUBLAS_OP_N
+        }
+    };
+    let (m, n, k) = (g.m, g.n, g.k);
+    let cfg = GemmConfig {
+        transa: op(g.b_t),
+        transb: op(g.a_t),
+        m: int(n, "gemm n")?,
+        n: int(m, "gemm m")?,
+        k: int(k, "gemm k")?,
+        alpha: g.alpha,
+        lda: int(if g.b_t { k } else { n }, "gemm ld")?,
+        ldb: int(if g.a_t { m } else { k }, "gemm ld")?,
+        beta: g.beta,
+        ldc: int(n, "gemm ld")?,
+    };
+    let av = a.slice(g.a_off..g.a_off + na);
+    let bv = b.slice(g.b_off..g.b_off + nb);
+    let mut cv = c.slice_mut(g.c_off..g.c_off + nc);
+    // SAFETY: the views hold exactly the elements the configuration addresses (checked above);
+    // `c` is a distinct buffer from `a` and `b` (a unique borrow).
+    unsafe { blas.gemm(cfg, &bv, &av, &mut cv) }.map_err(|e| err("cuBLAS sgemm", e))
 }
 
 fn act_args(act: Activation) -> (i32, f32) {
@@ -406,47 +469,7 @@ impl Backend for CudaBackend {
         b: &CudaSlice<f32>,
         c: &mut CudaSlice<f32>,
     ) -> Result<()> {
-        let (na, nb, nc) = g.extents();
-        check(a, g.a_off + na, "gemm left operand")?;
-        check(b, g.b_off + nb, "gemm right operand")?;
-        check(c, g.c_off + nc, "gemm output")?;
-        if g.m == 0 || g.n == 0 {
-            return Ok(());
-        }
-        if g.k == 0 {
-            // Never produced by `net` (every layer has inputs and every batch rows).
-            return Err(err("gemm", "an empty inner dimension"));
-        }
-        // Row-major C (m × n) is column-major Cᵀ (n × m): compute Cᵀ = op(B)ᵀ op(A)ᵀ, with
-        // cuBLAS's A := our B and B := our A (see the module docs of `backend`).
-        let (op, (m, n, k)) = (
-            |t: bool| {
-                if t {
-                    cublasOperation_t::CUBLAS_OP_T
-                } else {
-                    cublasOperation_t::CUBLAS_OP_N
-                }
-            },
-            (g.m, g.n, g.k),
-        );
-        let cfg = GemmConfig {
-            transa: op(g.b_t),
-            transb: op(g.a_t),
-            m: int(n, "gemm n")?,
-            n: int(m, "gemm m")?,
-            k: int(k, "gemm k")?,
-            alpha: g.alpha,
-            lda: int(if g.b_t { k } else { n }, "gemm ld")?,
-            ldb: int(if g.a_t { m } else { k }, "gemm ld")?,
-            beta: g.beta,
-            ldc: int(n, "gemm ld")?,
-        };
-        let av = a.slice(g.a_off..g.a_off + na);
-        let bv = b.slice(g.b_off..g.b_off + nb);
-        let mut cv = c.slice_mut(g.c_off..g.c_off + nc);
-        // SAFETY: the views hold exactly the elements the configuration addresses (checked
-        // above); `c` is a distinct buffer from `a` and `b` (a unique borrow).
-        unsafe { self.blas.gemm(cfg, &bv, &av, &mut cv) }.map_err(|e| err("cuBLAS sgemm", e))
+        sgemm(&self.blas, g, a, b, c)
     }
 
     fn bias_act_forward(
@@ -512,13 +535,29 @@ impl Backend for CudaBackend {
     ) -> Result<()> {
         check(delta, rows * cols, "deltas")?;
         check(grads, off + cols, "bias gradient")?;
-        let (r, c) = (int(rows, "rows")?, int(cols, "columns")?);
-        let mut gv = grads.slice_mut(off..off + cols);
-        let mut b = self.stream.launch_builder(self.k.get("bias_grad"));
-        b.arg(delta).arg(&r).arg(&c).arg(&mut gv);
-        // SAFETY: lengths checked above.
-        unsafe { b.launch(grid(cols)) }.map_err(|e| err("bias_grad", e))?;
-        Ok(())
+        // ∂E/∂b += 1ᵀ δ: a (1 × rows) · (rows × cols) product on cuBLAS (all SMs busy) rather
+        // than the one-thread-per-column `bias_grad` kernel (kept in the source as the
+        // reference of the CPU's order of summation).
+        if self.ones.len() < rows {
+            let ones = vec![1.0f32; rows];
+            self.ones = self
+                .stream
+                .clone_htod(&ones)
+                .map_err(|e| err("upload", e))?;
+        }
+        let g = Gemm {
+            m: 1,
+            n: cols,
+            k: rows,
+            alpha: 1.0,
+            beta: 1.0,
+            a_off: 0,
+            a_t: false,
+            b_off: 0,
+            b_t: false,
+            c_off: off,
+        };
+        sgemm(&self.blas, g, &self.ones, delta, grads)
     }
 
     fn loss_rows(
@@ -546,7 +585,7 @@ impl Backend for CudaBackend {
             .arg(grad)
             .arg(&mut self.row_loss);
         // SAFETY: lengths checked above; `row_loss` holds at least `rows` values.
-        unsafe { b.launch(grid(rows)) }.map_err(|e| err("loss_rows", e))?;
+        unsafe { b.launch(grid_rows(rows)) }.map_err(|e| err("loss_rows", e))?;
         self.accumulate(rows)
     }
 
@@ -582,7 +621,7 @@ impl Backend for CudaBackend {
             .arg(&mut self.row_loss)
             .arg(&mut self.bad);
         // SAFETY: lengths checked above.
-        unsafe { b.launch(grid(rows)) }.map_err(|e| err("mdn_head", e))?;
+        unsafe { b.launch(grid_rows(rows)) }.map_err(|e| err("mdn_head", e))?;
         self.accumulate(rows)
     }
 

@@ -8,7 +8,7 @@
 //! | --- | --- |
 //! | `bias_act_forward` | `cpu::add_bias` + `Activation::apply` |
 //! | `act_backward` | `Activation::derivative` |
-//! | `bias_grad` | `cpu::add_bias_grad` (one thread per column, rows in order) |
+//! | `bias_grad` | `cpu::add_bias_grad` (one thread per column, rows in order; the backend uses cuBLAS `1ᵀ δ` instead, faster, this kernel stays as the order-exact alternative) |
 //! | `loss_rows` | `Loss::value_and_grad` (MSE, BCE with logits, softmax CE) |
 //! | `mdn_head` | `mdn::Head::loss_and_grad` (two passes, `grad` row as scratch like core) |
 //! | `sum_into` | the loss accumulator (one block, fixed-order tree reduction, `double`) |
