@@ -277,7 +277,7 @@ impl CudaBackend {
             ctx.total_mem().unwrap_or(0) as f64 / (1u64 << 30) as f64
         );
         let alloc_err = |e| err("allocation", e);
-        Ok(CudaBackend {
+        let mut be = CudaBackend {
             acc: stream.alloc_zeros::<f64>(1).map_err(alloc_err)?,
             bad: stream.alloc_zeros::<i32>(1).map_err(alloc_err)?,
             row_loss: stream.alloc_zeros::<f32>(1).map_err(alloc_err)?,
@@ -291,7 +291,40 @@ impl CudaBackend {
             stream,
             ctx,
             name,
-        })
+        };
+        be.smoke_test()?;
+        Ok(be)
+    }
+
+    /// A 2 × 2 product, a kernel launch and the loss read, checked: resolves every library
+    /// symbol a training step needs while still under `catch_unwind` (cudarc loads symbols on
+    /// first use and panics on a missing one, e.g. an older cuBLAS).
+    fn smoke_test(&mut self) -> Result<()> {
+        let mut a = self.alloc(4)?;
+        self.upload(&[1.0, 2.0, 3.0, 4.0], &mut a)?;
+        let mut c = self.alloc(4)?;
+        let g = Gemm {
+            m: 2,
+            n: 2,
+            k: 2,
+            alpha: 1.0,
+            beta: 0.0,
+            a_off: 0,
+            a_t: false,
+            b_off: 0,
+            b_t: false,
+            c_off: 0,
+        };
+        self.gemm(g, &a, &a, &mut c)?;
+        self.scale(&mut c, 4, 0.5)?;
+        let mut out = [0.0f32; 4];
+        self.download(&c, &mut out)?;
+        self.take_loss()?;
+        // [[1,2],[3,4]]² = [[7,10],[15,22]], halved.
+        if out != [3.5, 5.0, 7.5, 11.0] {
+            return Err(err("self-test", format!("[[1,2],[3,4]]²/2 gave {out:?}")));
+        }
+        Ok(())
     }
 
     /// The context (for tests and multi-GPU set-up).

@@ -1,8 +1,8 @@
 //! `mlp` — multilayer perceptron for regression, binary and multiclass classification.
 //!
 //! Storage and training loop on the host around core's math ([`embedml::models::mlp`]): the
-//! parameters are one flat `Vec<f32>` in core's order, trained batched on the CPU
-//! ([`crate::backend::cpu`]) with core's optimizers.
+//! parameters are one flat `Vec<f32>` in core's order, trained batched through a
+//! [`crate::backend::Backend`] (the CPU, or CUDA with `--device cuda`) with core's optimizers.
 //!
 //! ## Model file
 //! Tensors `layers.{l}.weight` `[n_out, n_in]` and `layers.{l}.bias` `[n_out]`; metadata
