@@ -1,9 +1,10 @@
 //! Batched MDN training through a [`crate::backend::Backend`] ([`crate::backend::net::Net`]):
 //! on the CPU the trunk through [`crate::backend::cpu`] (GEMM) and the head per row through
 //! core's [`Head::loss_and_grad`] (rows split over rayon threads when the batch is large); on
-//! CUDA (`--device cuda`) cuBLAS and the fused head kernel mirroring it. Soft weight sharing through [`embedml::models::soft_share::accumulate`], updates
-//! through core's optimizers. Independent restarts run in parallel and the best training NLL
-//! wins.
+//! CUDA (`--device cuda`) cuBLAS and the fused head kernel mirroring it. Soft weight sharing
+//! through [`embedml::models::soft_share::accumulate`], updates through core's optimizers.
+//! Independent restarts run in parallel (one after the other on a GPU) and the best training
+//! NLL wins.
 
 use std::path::PathBuf;
 use std::time::Instant;
