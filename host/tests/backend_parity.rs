@@ -273,11 +273,11 @@ fn mdn_head_matches_core() {
         assert_eq!(cpu, want);
         assert!((cpu_nll - nll).abs() <= 1e-9 * nll.abs().max(1.0));
     }
-    let head = Head::new(2, 1, 0.0).unwrap();
-    let mut out = vec![0.1f32; 8];
-    out[5] = f32::NAN;
+    let head = Head::new(2, 1, 0.0).unwrap(); // 6 raw outputs per row
+    let mut out = vec![0.1f32; 12];
+    out[8] = f32::NAN;
     let (ob, tb) = (put(&mut cuda, &out), put(&mut cuda, &[0.0, 1.0]));
-    let mut g = cuda.alloc(8).unwrap();
+    let mut g = cuda.alloc(12).unwrap();
     cuda.mdn_head(&head, &ob, &tb, 2, &mut g, 1.0).unwrap();
     assert!(cuda.take_loss().is_err());
     assert!(
