@@ -236,9 +236,9 @@ fn loss_and_sum_kernels_equal_core() {
         }
         let mut want_g = vec![0.0f32; rows * cols];
         let mut want_l = vec![0.0f32; rows];
-        for r in 0..rows {
+        for (r, wl) in want_l.iter_mut().enumerate() {
             let s = r * cols..(r + 1) * cols;
-            want_l[r] = loss
+            *wl = loss
                 .value_and_grad(&out[s.clone()], &t[s.clone()], &mut want_g[s])
                 .unwrap();
         }
@@ -305,8 +305,8 @@ fn mdn_head_kernel_equals_core() {
         assert_eq!(bad, 0);
         let mut want = vec![0.0f32; rows * o];
         let mut want_l = vec![0.0f32; rows];
-        for r in 0..rows {
-            want_l[r] = head
+        for (r, wl) in want_l.iter_mut().enumerate() {
+            *wl = head
                 .loss_and_grad(
                     &out[r * o..(r + 1) * o],
                     &t[r * l..(r + 1) * l],
@@ -330,7 +330,7 @@ fn mdn_head_kernel_equals_core() {
     }
     // A non-finite raw output: the flag is set and the row's gradient is zero.
     let head = Head::new(2, 1, 0.0).unwrap(); // 6 raw outputs per row
-    let mut out = vec![0.3f32; 12];
+    let mut out = [0.3f32; 12];
     out[8] = f32::INFINITY;
     let (mut kg, mut kl, mut bad) = (vec![9.0f32; 12], vec![9.0f32; 2], 0i32);
     // SAFETY: as above.
