@@ -1,8 +1,13 @@
 //! CUDA C source of the CUDA backend's kernels, compiled once per process by NVRTC (see
 //! `backend::cuda`). Every kernel mirrors a core function line by line (same formulas, same
 //! clamps, same order of operations; `expf`/`logf`/`log1pf`/`tanhf` for libm's) so results
-//! differ from the CPU backend only by float rounding; the parity tests in
-//! `host/tests/backend_parity.rs` compare them on a GPU. One thread per element or per row.
+//! differ from the CPU backend only by float rounding. One thread per element or per row.
+//!
+//! Tested three ways: `host/tests/kernels_on_cpu.rs` compiles this source as plain C++ (a
+//! prelude maps the CUDA keywords) and runs every kernel on the CPU against core, on every
+//! machine with a C++ compiler; `host/tests/backend_parity.rs` compiles it with NVRTC (PTX and an
+//! `sm_90` CUBIN) where `libnvrtc` exists, and on a GPU compares the whole CUDA backend with the
+//! CPU backend. Keep the source to C++ that both compilers accept.
 //!
 //! | kernel | mirrors |
 //! | --- | --- |
