@@ -397,10 +397,8 @@ fn sgemm(
         // Never produced by `net` (every layer has inputs and every batch rows).
         return Err(err("gemm", "an empty inner dimension"));
     }
-    // Row-major C (m × n) is column-major Cᵀ (n × m): compute Cᵀ = op(B)ᵀ op(A)ᵀ, with
-    // cuBLAS's A := our B and B := our A. Our row-major B (k × n) read column-major is Bᵀ
-    // (n × k, leading dimension n) = op(B)ᵀ as it is (no transpose); stored n × k (`b_t`) it
-    // reads as B itself, so it is transposed (leading dimension k). Likewise for A.
+    // Row-major C is column-major Cᵀ: see `Gemm::column_major` (tested against the CPU).
+    let cm = g.column_major();
     let op = |t: bool| {
         if t {
             cublasOperation_t::CUBLAS_OP_T
@@ -408,18 +406,17 @@ fn sgemm(
             cublasOperation_t::CUBLAS_OP_N
         }
     };
-    let (m, n, k) = (g.m, g.n, g.k);
     let cfg = GemmConfig {
-        transa: op(g.b_t),
-        transb: op(g.a_t),
-        m: int(n, "gemm n")?,
-        n: int(m, "gemm m")?,
-        k: int(k, "gemm k")?,
+        transa: op(cm.trans_a),
+        transb: op(cm.trans_b),
+        m: int(cm.m, "gemm m")?,
+        n: int(cm.n, "gemm n")?,
+        k: int(cm.k, "gemm k")?,
         alpha: g.alpha,
-        lda: int(if g.b_t { k } else { n }, "gemm ld")?,
-        ldb: int(if g.a_t { m } else { k }, "gemm ld")?,
+        lda: int(cm.lda, "gemm ld")?,
+        ldb: int(cm.ldb, "gemm ld")?,
         beta: g.beta,
-        ldc: int(n, "gemm ld")?,
+        ldc: int(cm.ldc, "gemm ld")?,
     };
     let av = a.slice(g.a_off..g.a_off + na);
     let bv = b.slice(g.b_off..g.b_off + nb);

@@ -109,6 +109,48 @@ impl Gemm {
     }
 }
 
+/// A [`Gemm`] as the column-major BLAS call (`cublasSgemm`'s arguments) that computes it:
+/// row-major `C` (`m × n`) is column-major `Cᵀ` (`n × m`), so BLAS computes
+/// `Cᵀ = op(B)ᵀ op(A)ᵀ` with BLAS's `A` := our `B` and BLAS's `B` := our `A`. Our row-major
+/// `B` (`k × n`) read column-major is `Bᵀ` (`n × k`, leading dimension `n`) = `op(B)ᵀ` as it
+/// is; stored `n × k` (`b_t`) it reads as `B`, so BLAS transposes it (leading dimension `k`).
+/// Likewise for `A`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnMajorGemm {
+    /// Transpose BLAS's first operand (our `B`).
+    pub trans_a: bool,
+    /// Transpose BLAS's second operand (our `A`).
+    pub trans_b: bool,
+    /// BLAS `m` (= our `n`).
+    pub m: usize,
+    /// BLAS `n` (= our `m`).
+    pub n: usize,
+    /// BLAS `k`.
+    pub k: usize,
+    /// Leading dimension of BLAS's first operand.
+    pub lda: usize,
+    /// Leading dimension of BLAS's second operand.
+    pub ldb: usize,
+    /// Leading dimension of `C`.
+    pub ldc: usize,
+}
+
+impl Gemm {
+    /// The column-major BLAS call computing this product (see [`ColumnMajorGemm`]).
+    pub fn column_major(&self) -> ColumnMajorGemm {
+        ColumnMajorGemm {
+            trans_a: self.b_t,
+            trans_b: self.a_t,
+            m: self.n,
+            n: self.m,
+            k: self.k,
+            lda: if self.b_t { self.k } else { self.n },
+            ldb: if self.a_t { self.m } else { self.k },
+            ldc: self.n,
+        }
+    }
+}
+
 /// The operations batched training needs, over buffers the backend owns. Shapes are checked
 /// by the callers in [`net`]; implementations check that buffers are long enough and return
 /// an error (never panic) otherwise.
@@ -276,5 +318,76 @@ pub fn select(device: Device) -> Result<Selected> {
                 Ok(Selected::Cpu)
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Column-major `C = α op(A) op(B) + β C` exactly as BLAS `sgemm` defines it.
+    #[allow(clippy::too_many_arguments)]
+    fn blas_sgemm(cm: ColumnMajorGemm, alpha: f32, a: &[f32], b: &[f32], beta: f32, c: &mut [f32]) {
+        let at = |i: usize, p: usize| {
+            if cm.trans_a {
+                a[p + i * cm.lda]
+            } else {
+                a[i + p * cm.lda]
+            }
+        };
+        let bt = |p: usize, j: usize| {
+            if cm.trans_b {
+                b[j + p * cm.ldb]
+            } else {
+                b[p + j * cm.ldb]
+            }
+        };
+        for j in 0..cm.n {
+            for i in 0..cm.m {
+                let s: f32 = (0..cm.k).map(|p| at(i, p) * bt(p, j)).sum();
+                let cij = &mut c[i + j * cm.ldc];
+                *cij = alpha * s + beta * *cij;
+            }
+        }
+    }
+
+    /// The cuBLAS mapping of every transpose combination gives the CPU backend's row-major
+    /// product (the CUDA backend passes exactly these arguments to `cublasSgemm`).
+    #[test]
+    fn column_major_mapping_equals_the_row_major_product() {
+        let mut be = cpu::CpuBackend::new();
+        let mut rng = embedml::Rng::new(11);
+        for (m, n, k) in [(1, 1, 1), (3, 5, 2), (7, 4, 9), (1, 6, 5)] {
+            for (a_t, b_t) in [(false, false), (false, true), (true, false), (true, true)] {
+                let g = Gemm {
+                    m,
+                    n,
+                    k,
+                    alpha: 0.5,
+                    beta: 2.0,
+                    a_off: 0,
+                    a_t,
+                    b_off: 0,
+                    b_t,
+                    c_off: 0,
+                };
+                let mut a = vec![0.0f32; m * k];
+                let mut b = vec![0.0f32; k * n];
+                let mut c = vec![0.0f32; m * n];
+                rng.fill_normal(&mut a, 0.0, 1.0);
+                rng.fill_normal(&mut b, 0.0, 1.0);
+                rng.fill_normal(&mut c, 0.0, 1.0);
+                let mut want = c.clone();
+                be.gemm(g, &a, &b, &mut want).unwrap();
+                // BLAS's first operand is our B, its second our A.
+                blas_sgemm(g.column_major(), 0.5, &b, &a, 2.0, &mut c);
+                for (x, y) in c.iter().zip(&want) {
+                    assert!(
+                        (x - y).abs() < 1e-5,
+                        "{m}x{n}x{k} {a_t} {b_t}: {c:?} vs {want:?}"
+                    );
+                }
+            }
+        }
     }
 }
