@@ -12,10 +12,10 @@ use std::process::Command;
 
 use embedml::kernels::loss::Loss;
 use embedml::models::mdn::Head;
-use embedml::optim::{Adam, Momentum, Optimizer, Sgd};
+use embedml::optim::{Adam, AnyOptimizer, Momentum, Optimizer, Sgd};
 use embedml::{Activation, Rng};
 use embedml_host::backend::cpu::{self, CpuBackend};
-use embedml_host::backend::kernels::SOURCE;
+use embedml_host::backend::kernels::{optimizer_launch, OptimizerLaunch, SOURCE};
 use embedml_host::backend::Backend;
 use libloading::{Library, Symbol};
 
@@ -368,8 +368,9 @@ type MomentumFn = unsafe extern "C" fn(i32, *mut f32, *const f32, *mut f32, i32,
 type ScaleFn = unsafe extern "C" fn(i32, *mut f32, i32, f32);
 type GatherFn = unsafe extern "C" fn(i32, *const f32, *const u32, i32, i32, *mut f32);
 
-/// Adam, momentum and SGD (with linear decay) kernels, driven by the host-side bookkeeping
-/// the CUDA backend does (step counter, bias corrections, decayed rate), against core.
+/// Adam, momentum and SGD (with linear decay) kernels, driven by the CUDA backend's own host
+/// side (`kernels::optimizer_launch`: step counter, bias corrections, decayed rate), against
+/// core's optimizers.
 #[test]
 fn optimizer_scale_and_gather_kernels_equal_core() {
     let Some(lib) = kernels() else { return };
@@ -381,81 +382,73 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
     let n = 40;
     let p0 = randn(&mut rng, n, 1.0);
     let grads: Vec<Vec<f32>> = (0..4).map(|_| randn(&mut rng, n, 0.1)).collect();
-    // Adam.
-    let mut core_opt = Adam::new(0.01);
-    let (mut cp, mut cs) = (p0.clone(), vec![0.0f32; 2 * n]);
-    let (mut kp, mut ks) = (p0.clone(), vec![0.0f32; 2 * n]);
-    let mut host = Adam::new(0.01);
-    for g in &grads {
-        core_opt.step(&mut cp, g, &mut cs).unwrap();
-        host.t += 1;
-        let t = host.t as f32;
-        let (bc1, bc2) = (1.0 - host.beta1.powf(t), 1.0 - host.beta2.powf(t));
-        // SAFETY: buffers of the lengths the kernel addresses.
-        unsafe {
-            adam_k(
-                n as i32,
-                kp.as_mut_ptr(),
-                g.as_ptr(),
-                ks.as_mut_ptr(),
-                n as i32,
-                host.lr,
-                host.beta1,
-                host.beta2,
-                host.eps,
-                bc1,
-                bc2,
-            );
+    for opt in [
+        AnyOptimizer::Adam(Adam::new(0.01)),
+        AnyOptimizer::Momentum(Momentum::new(0.05, 0.9)),
+        AnyOptimizer::Sgd(Sgd::with_linear_decay(0.1, 3)),
+    ] {
+        let (mut core_opt, mut host) = (opt, opt);
+        let sl = opt.state_len(n).max(1);
+        let (mut cp, mut cs) = (p0.clone(), vec![0.0f32; sl]);
+        let (mut kp, mut ks) = (p0.clone(), vec![0.0f32; sl]);
+        for g in &grads {
+            core_opt
+                .step(&mut cp, g, &mut cs[..opt.state_len(n)])
+                .unwrap();
+            // The CUDA backend's host side, then the kernel it launches.
+            match optimizer_launch(&mut host).unwrap() {
+                OptimizerLaunch::Adam {
+                    lr,
+                    beta1,
+                    beta2,
+                    eps,
+                    bc1,
+                    bc2,
+                } => {
+                    // SAFETY: buffers of the lengths the kernel addresses (state 2n).
+                    unsafe {
+                        adam_k(
+                            n as i32,
+                            kp.as_mut_ptr(),
+                            g.as_ptr(),
+                            ks.as_mut_ptr(),
+                            n as i32,
+                            lr,
+                            beta1,
+                            beta2,
+                            eps,
+                            bc1,
+                            bc2,
+                        )
+                    };
+                }
+                OptimizerLaunch::Momentum {
+                    lr,
+                    beta,
+                    use_state,
+                } => {
+                    // SAFETY: as above (state n, or not read with use_state = 0).
+                    unsafe {
+                        mom_k(
+                            n as i32,
+                            kp.as_mut_ptr(),
+                            g.as_ptr(),
+                            ks.as_mut_ptr(),
+                            n as i32,
+                            lr,
+                            beta,
+                            use_state,
+                        )
+                    };
+                }
+            }
         }
+        assert_eq!(host, core_opt, "step counters advance as core's");
+        close(&format!("{opt:?} parameters"), &kp, &cp, 1e-5);
+        close(&format!("{opt:?} state"), &ks, &cs, 1e-5);
     }
-    close("adam parameters", &kp, &cp, 1e-5);
-    close("adam state", &ks, &cs, 1e-5);
-    // Momentum.
-    let mut core_opt = Momentum::new(0.05, 0.9);
-    let (mut cp, mut cs) = (p0.clone(), vec![0.0f32; n]);
-    let (mut kp, mut ks) = (p0.clone(), vec![0.0f32; n]);
-    for g in &grads {
-        core_opt.step(&mut cp, g, &mut cs).unwrap();
-        // SAFETY: as above.
-        unsafe {
-            mom_k(
-                n as i32,
-                kp.as_mut_ptr(),
-                g.as_ptr(),
-                ks.as_mut_ptr(),
-                n as i32,
-                0.05,
-                0.9,
-                1,
-            )
-        };
-    }
-    close("momentum parameters", &kp, &cp, 1e-6);
-    // SGD with linear decay: the host passes the decayed rate, then advances the counter.
-    let mut core_opt = Sgd::with_linear_decay(0.1, 3);
-    let mut host = core_opt;
-    let mut cp = p0.clone();
-    let mut kp = p0.clone();
-    let mut unused = [0.0f32; 1];
-    for g in &grads {
-        core_opt.step(&mut cp, g, &mut []).unwrap();
-        let lr = host.learning_rate();
-        // SAFETY: as above (the state is not read with use_state = 0).
-        unsafe {
-            mom_k(
-                n as i32,
-                kp.as_mut_ptr(),
-                g.as_ptr(),
-                unused.as_mut_ptr(),
-                n as i32,
-                lr,
-                0.0,
-                0,
-            )
-        };
-        host.t += 1;
-    }
-    assert_eq!(kp, cp, "sgd parameters");
+    let mut bad = AnyOptimizer::Sgd(Sgd::new(f32::NAN));
+    assert!(optimizer_launch(&mut bad).is_err());
     // Scale and gather.
     let mut v = p0.clone();
     // SAFETY: as above.

@@ -20,10 +20,10 @@ use cudarc::driver::{
 use cudarc::nvrtc::Ptx;
 use embedml::kernels::loss::Loss;
 use embedml::models::mdn::Head;
-use embedml::optim::{AnyOptimizer, Optimizer};
+use embedml::optim::{AnyOptimizer, Optimizer as _};
 use embedml::Activation;
 
-use super::kernels::{BLOCK, NAMES, SOURCE};
+use super::kernels::{optimizer_launch, OptimizerLaunch, BLOCK, NAMES, SOURCE};
 use super::{Backend, Gemm, DATA_BUDGET_BYTES};
 use crate::error::{HostError, Result};
 
@@ -692,49 +692,35 @@ impl Backend for CudaBackend {
         check(params, len, "parameters")?;
         check(grads, len, "gradients")?;
         check(state, opt.state_len(len), "optimizer state")?;
-        let lr = opt.learning_rate();
-        if !(lr.is_finite() && lr >= 0.0) {
-            return Err(embedml::Error::InvalidArgument {
-                what: "learning rate must be finite and non-negative",
-            }
-            .into());
-        }
         let n = int(len, "parameters")?;
-        match opt {
-            AnyOptimizer::Adam(a) => {
-                a.t = a.t.saturating_add(1);
-                let t = a.t as f32;
-                let bc1 = 1.0 - a.beta1.powf(t);
-                let bc2 = 1.0 - a.beta2.powf(t);
+        match optimizer_launch(opt)? {
+            OptimizerLaunch::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps,
+                bc1,
+                bc2,
+            } => {
                 let mut b = self.stream.launch_builder(self.k.get("adam"));
                 b.arg(params)
                     .arg(grads)
                     .arg(state)
                     .arg(&n)
-                    .arg(&a.lr)
-                    .arg(&a.beta1)
-                    .arg(&a.beta2)
-                    .arg(&a.eps)
+                    .arg(&lr)
+                    .arg(&beta1)
+                    .arg(&beta2)
+                    .arg(&eps)
                     .arg(&bc1)
                     .arg(&bc2);
                 // SAFETY: lengths checked above (state holds 2n).
                 unsafe { b.launch(grid(len)) }.map_err(|e| err("adam", e))?;
             }
-            AnyOptimizer::Momentum(m) => {
-                let use_state = 1i32;
-                let mut b = self.stream.launch_builder(self.k.get("momentum"));
-                b.arg(params)
-                    .arg(grads)
-                    .arg(state)
-                    .arg(&n)
-                    .arg(&m.lr)
-                    .arg(&m.beta)
-                    .arg(&use_state);
-                // SAFETY: lengths checked above (state holds n).
-                unsafe { b.launch(grid(len)) }.map_err(|e| err("momentum", e))?;
-            }
-            AnyOptimizer::Sgd(s) => {
-                let (use_state, beta) = (0i32, 0.0f32);
+            OptimizerLaunch::Momentum {
+                lr,
+                beta,
+                use_state,
+            } => {
                 let mut b = self.stream.launch_builder(self.k.get("momentum"));
                 b.arg(params)
                     .arg(grads)
@@ -743,9 +729,8 @@ impl Backend for CudaBackend {
                     .arg(&lr)
                     .arg(&beta)
                     .arg(&use_state);
-                // SAFETY: lengths checked above; the state is not read (use_state = 0).
-                unsafe { b.launch(grid(len)) }.map_err(|e| err("sgd", e))?;
-                s.t = s.t.saturating_add(1);
+                // SAFETY: lengths checked above (momentum's state holds n; SGD's is not read).
+                unsafe { b.launch(grid(len)) }.map_err(|e| err("momentum", e))?;
             }
         }
         Ok(())

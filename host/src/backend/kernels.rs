@@ -21,6 +21,77 @@
 //! | `adam`, `sgd`, `momentum` | `optim::{Adam, Sgd, Momentum}::step` |
 //! | `gather_rows` | building a batch from row indices |
 
+use embedml::optim::{AnyOptimizer, Optimizer};
+
+/// The scalar arguments of one optimizer kernel launch (after the buffers and the length).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OptimizerLaunch {
+    /// `adam(…, lr, beta1, beta2, eps, bc1, bc2)`.
+    Adam {
+        /// Learning rate.
+        lr: f32,
+        /// β1.
+        beta1: f32,
+        /// β2.
+        beta2: f32,
+        /// ε.
+        eps: f32,
+        /// `1 − β1^t`.
+        bc1: f32,
+        /// `1 − β2^t`.
+        bc2: f32,
+    },
+    /// `momentum(…, lr, beta, use_state)`: momentum with `use_state = 1`, SGD (at its decayed
+    /// rate) with `use_state = 0`.
+    Momentum {
+        /// Learning rate of this step.
+        lr: f32,
+        /// β (0 for SGD).
+        beta: f32,
+        /// 1: momentum, 0: plain SGD (state unused).
+        use_state: i32,
+    },
+}
+
+/// The host side of an optimizer step on the GPU: checks the rate as core does, advances
+/// `opt`'s step counter exactly as core's `step` would, and returns the kernel's scalar
+/// arguments (Adam's bias corrections `1 − β^t` computed here, once per step).
+pub fn optimizer_launch(opt: &mut AnyOptimizer) -> embedml::Result<OptimizerLaunch> {
+    let lr = opt.learning_rate();
+    if !(lr.is_finite() && lr >= 0.0) {
+        return Err(embedml::Error::InvalidArgument {
+            what: "learning rate must be finite and non-negative",
+        });
+    }
+    Ok(match opt {
+        AnyOptimizer::Adam(a) => {
+            a.t = a.t.saturating_add(1);
+            let t = a.t as f32;
+            OptimizerLaunch::Adam {
+                lr: a.lr,
+                beta1: a.beta1,
+                beta2: a.beta2,
+                eps: a.eps,
+                bc1: 1.0 - a.beta1.powf(t),
+                bc2: 1.0 - a.beta2.powf(t),
+            }
+        }
+        AnyOptimizer::Momentum(m) => OptimizerLaunch::Momentum {
+            lr: m.lr,
+            beta: m.beta,
+            use_state: 1,
+        },
+        AnyOptimizer::Sgd(s) => {
+            s.t = s.t.saturating_add(1);
+            OptimizerLaunch::Momentum {
+                lr,
+                beta: 0.0,
+                use_state: 0,
+            }
+        }
+    })
+}
+
 /// Names of the kernels in [`SOURCE`], in the order the backend loads them.
 pub const NAMES: [&str; 10] = [
     "bias_act_forward",
