@@ -35,7 +35,8 @@ pub use export::{decode_blob, mixture_from_blob, BlobMdn};
 pub use figure::{draw as draw_figure, DataSet};
 pub use query::{LocalMode, RowMixture, DEFAULT_MODE_SEARCH};
 pub use train::{
-    fit, head_rows, prepare, prepare_arrays, train, FitReport, Hyper, LrSchedule, OptimizerKind,
+    fit, fit_on, head_rows, mean_nll_on, prepare, prepare_arrays, train, FitReport, Hyper, LrSchedule,
+    OptimizerKind,
     TrainArgs,
 };
 
