@@ -23,3 +23,14 @@ pub fn episodes(episodes: u64) -> ProgressBar {
     bar.set_style(style);
     bar
 }
+
+/// A bar counting optimizer `steps`, with the rate and the time left.
+pub fn steps(steps: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:30} step {pos}/{len} ({per_sec}, {eta} left)",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}

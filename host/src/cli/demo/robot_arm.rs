@@ -24,9 +24,9 @@ pub struct Args {
     /// Training points.
     #[arg(long, default_value_t = 20_000)]
     pub n: usize,
-    /// Epochs.
-    #[arg(long, default_value_t = 60)]
-    pub epochs: usize,
+    /// Epochs [default: 60, fewer for large `--n`: about 1.2 M samples in all, at least 1].
+    #[arg(long)]
+    pub epochs: Option<usize>,
     /// Seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -77,6 +77,12 @@ pub fn data(rng: &mut Rng, n: usize) -> (Vec<f32>, Vec<f32>) {
         ang.extend([t1, t2]);
     }
     (pos, ang)
+}
+
+/// The default epoch count for `n` training points: 60, or fewer so that about 1.2 M samples
+/// are seen in all (at least one epoch).
+pub fn default_epochs(n: usize) -> usize {
+    (1_200_000 / n.max(1)).clamp(1, 60)
 }
 
 /// The demo's hyperparameters.
@@ -132,7 +138,8 @@ pub fn run(args: Args) -> Result<()> {
     );
     let mut device = select(args.device)?;
     let (pos, ang) = data(&mut Rng::new(args.seed), args.n);
-    let mut h = hyper(args.epochs, args.seed);
+    let epochs = args.epochs.unwrap_or_else(|| default_epochs(args.n));
+    let mut h = hyper(epochs, args.seed);
     h.hidden.clone_from(&args.hidden);
     h.batch = args.batch;
     h.lr = args.lr;
@@ -146,9 +153,11 @@ pub fn run(args: Args) -> Result<()> {
         &pos,
         &ang,
     )?;
-    let report = mdn::fit_on(&mut model, &pos, &ang, &mut device, &|_| {})?;
+    let bar = crate::progress::steps((epochs * args.n.div_ceil(args.batch.max(1))) as u64);
+    let report = mdn::fit_on(&mut model, &pos, &ang, &mut device, &|d| bar.inc(d))?;
+    bar.finish_and_clear();
     println!(
-        "trained on {}: {} steps of {} in {:.2} s ({:.0} samples/s); training NLL {:.4} nats (data units)",
+        "trained on {}: {epochs} epoch(s), {} steps of {} in {:.2} s ({:.0} samples/s); training NLL {:.4} nats (data units)",
         device.name(),
         report.steps,
         args.batch,

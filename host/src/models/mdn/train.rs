@@ -14,7 +14,6 @@ use embedml::models::mlp::{check_layers, init, Init, Layer};
 use embedml::models::soft_share;
 use embedml::optim::{AnyOptimizer, Optimizer};
 use embedml::{Activation, Rng};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -752,14 +751,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
         Some(it) => it,
         None => model.hyper.epochs * table.n_rows().div_ceil(model.hyper.batch.max(1)),
     };
-    let bar = ProgressBar::with_draw_target(
-        Some((steps * model.hyper.restarts) as u64),
-        ProgressDrawTarget::stderr(),
-    );
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} step {pos}/{len}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = crate::progress::steps((steps * model.hyper.restarts) as u64);
     let mut device = select(args.device)?;
     let report = fit_on(&mut model, &x, &t, &mut device, &|d| bar.inc(d))?;
     bar.finish_and_clear();
