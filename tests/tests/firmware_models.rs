@@ -461,10 +461,7 @@ fn iris_xy(
 ) -> (Vec<[f32; 4]>, Vec<usize>) {
     let cols = table.columns(&model.x_cols).unwrap();
     let flat = table.numeric(&cols).unwrap();
-    let xs = flat
-        .chunks(4)
-        .map(|r| [r[0], r[1], r[2], r[3]])
-        .collect();
+    let xs = flat.chunks(4).map(|r| [r[0], r[1], r[2], r[3]]).collect();
     let ycol = table.column(&model.y_col).unwrap();
     (xs, table.class_indices(ycol, &model.classes).unwrap())
 }
