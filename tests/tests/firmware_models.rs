@@ -25,7 +25,7 @@
 //! reproduces the committed expected outputs exactly, and the model fits `sin`.
 
 use std::f32::consts::{FRAC_1_SQRT_2, PI};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use embedml::format::{Aligned, BlobView, MlpRef, ModelKind, Scaling};
 use embedml::kernels::loss::Loss;
@@ -557,7 +557,7 @@ fn iris_expected_source(e: &IrisExpected) -> String {
 
 /// Absolute difference allowed between the device's and the host's probabilities: 1e-6, or
 /// 1e-5 of the larger.
-fn iris_close(got: f32, want: f32) -> bool {
+fn host_close(got: f32, want: f32) -> bool {
     (got - want).abs() <= (1e-5 * want.abs()).max(1e-6)
 }
 
@@ -586,8 +586,8 @@ fn iris_gaussian_nb_files_are_consistent_with_the_host() {
             let p = nb.predict_proba(x).unwrap();
             let q = tables.predict_proba(x).unwrap();
             for y in 0..3 {
-                assert!(iris_close(p[y], w[y]), "f64 path {x:?}: {p:?} vs {w:?}");
-                assert!(iris_close(q[y], w[y]), "f32 tables {x:?}: {q:?} vs {w:?}");
+                assert!(host_close(p[y], w[y]), "f64 path {x:?}: {p:?} vs {w:?}");
+                assert!(host_close(q[y], w[y]), "f32 tables {x:?}: {q:?} vs {w:?}");
                 worst = worst.max((q[y] - w[y]).abs());
             }
         }
@@ -610,7 +610,191 @@ fn iris_gaussian_nb_files_are_consistent_with_the_host() {
         .iter()
         .flatten()
         .zip(e.expected_all.iter().flatten())
-        .any(|(a, b)| !iris_close(*a, *b));
+        .any(|(a, b)| !host_close(*a, *b));
     assert!(moved, "learning the held-out rows changed no probability");
     eprintln!("iris: largest |f32 tables - host| {worst:e}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A multinomial naive Bayes over word counts (Manning, Raghavan & Schütze, *Introduction to
+// Information Retrieval*, Table 13.1): trained and exported by the host, learning goes on on the
+// device.
+
+type Words = embedml::models::naive_bayes::MultinomialNb<2, 6>;
+
+/// The vocabulary (the model's feature columns).
+const WORDS: [&str; 6] = ["chinese", "beijing", "shanghai", "macao", "tokyo", "japan"];
+
+/// The book's training documents as word counts and class (`china`, `japan`).
+const WORDS_TRAIN: [([u8; 6], &str); 4] = [
+    ([2, 1, 0, 0, 0, 0], "china"), // Chinese Beijing Chinese
+    ([2, 0, 1, 0, 0, 0], "china"), // Chinese Chinese Shanghai
+    ([1, 0, 0, 1, 0, 0], "china"), // Chinese Macao
+    ([1, 0, 0, 0, 1, 1], "japan"), // Tokyo Japan Chinese
+];
+
+/// The documents the device learns: the book's test document (Chinese Chinese Chinese Tokyo
+/// Japan, labelled `china` as the book classifies it) and "Tokyo Japan Japan" (`japan`).
+const WORDS_LEARN: [([u8; 6], &str); 2] =
+    [([3, 0, 0, 0, 1, 1], "china"), ([0, 0, 0, 0, 1, 2], "japan")];
+
+/// Synthetic rows of `embedml export` added after the book's test document.
+const WORDS_POINTS: usize = 3;
+
+fn words_table(docs: &[([u8; 6], &str)]) -> embedml_host::data::Table {
+    let mut headers: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
+    headers.push("class".into());
+    let rows = docs
+        .iter()
+        .map(|(x, y)| {
+            let mut row: Vec<String> = x.iter().map(u8::to_string).collect();
+            row.push(y.to_string());
+            row
+        })
+        .collect();
+    embedml_host::data::Table::from_parts(Path::new("iir-13.1.csv"), headers, rows, vec![]).unwrap()
+}
+
+/// Everything `words_nb_expected.rs` holds.
+struct WordsExpected {
+    inputs: Vec<Vec<f32>>,
+    expected: Vec<Vec<f32>>,
+    learn: Vec<Vec<f32>>,
+    learn_class: Vec<usize>,
+    expected_all: Vec<Vec<f32>>,
+}
+
+/// Trains as `embedml train nb --kind multinomial --alpha 1 --y class` on the book's four
+/// documents and exports as `embedml export` does (the book's test document, then the export's
+/// synthetic rows); also trains the model of all six documents.
+fn words_export() -> (Vec<u8>, WordsExpected) {
+    use embedml_host::models::nb::{fit_table, proba_from_blob, Variant};
+    let model = fit_table(
+        Variant::Multinomial,
+        &words_table(&WORDS_TRAIN),
+        "class",
+        &[],
+        1.0,
+    )
+    .unwrap();
+    assert_eq!(model.classes, ["china", "japan"]);
+    assert_eq!(model.x_cols, WORDS);
+    let export = embedml_host::models::HostModel::export(&model, WORDS_POINTS).unwrap();
+    let mut inputs = vec![WORDS_LEARN[0].0.map(f32::from).to_vec()];
+    inputs.extend(export.inputs);
+    let expected = inputs
+        .iter()
+        .map(|x| proba_from_blob(&export.blob, x).unwrap())
+        .collect();
+    let all_docs: Vec<_> = WORDS_TRAIN.iter().chain(&WORDS_LEARN).copied().collect();
+    let all = fit_table(
+        Variant::Multinomial,
+        &words_table(&all_docs),
+        "class",
+        &[],
+        1.0,
+    )
+    .unwrap();
+    let all_blob = all.to_blob().unwrap();
+    let expected_all = inputs
+        .iter()
+        .map(|x| proba_from_blob(&all_blob, x).unwrap())
+        .collect();
+    let class = |y: &str| model.classes.iter().position(|c| c == y).unwrap();
+    (
+        export.blob,
+        WordsExpected {
+            inputs,
+            expected,
+            learn: WORDS_LEARN
+                .iter()
+                .map(|(x, _)| x.map(f32::from).to_vec())
+                .collect(),
+            learn_class: WORDS_LEARN.iter().map(|(_, y)| class(y)).collect(),
+            expected_all,
+        },
+    )
+}
+
+fn words_expected_source(e: &WordsExpected) -> String {
+    let row = |v: &[f32]| {
+        let cells: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
+        format!("    [{}],\n", cells.join(", "))
+    };
+    let rows = |v: &[Vec<f32>]| v.iter().map(|r| row(r)).collect::<String>();
+    let labels: Vec<String> = e.learn_class.iter().map(usize::to_string).collect();
+    let (n, l) = (e.inputs.len(), e.learn.len());
+    format!(
+        "// @generated by `EMBEDML_REGEN=1 cargo test -p embedml-tests --test firmware_models`\n\
+         // The model: `embedml train nb --kind multinomial --alpha 1` on the four training\n\
+         // documents of Introduction to Information Retrieval, Table 13.1 (word counts of\n\
+         // chinese, beijing, shanghai, macao, tokyo, japan; classes china, japan), exported by\n\
+         // `embedml export` (`words_nb.bin`); figures by core from the blobs. Do not edit.\n\
+         \n\
+         /// Word counts: the book's test document, then `embedml export`'s rows.\n\
+         pub const WORD_INPUTS: [[f32; 6]; {n}] = [\n{}];\n\
+         \n\
+         /// `P(china | x), P(japan | x)` of `words_nb.bin` for `WORD_INPUTS`.\n\
+         pub const WORD_EXPECTED: [[f32; 2]; {n}] = [\n{}];\n\
+         \n\
+         /// The documents the device learns.\n\
+         pub const WORD_LEARN: [[f32; 6]; {l}] = [\n{}];\n\
+         \n\
+         /// Their classes.\n\
+         pub const WORD_LEARN_CLASS: [usize; {l}] = [{}];\n\
+         \n\
+         /// `P(y | x)` for `WORD_INPUTS` of the model the host trains on all six documents.\n\
+         pub const WORD_EXPECTED_ALL: [[f32; 2]; {n}] = [\n{}];\n",
+        rows(&e.inputs),
+        rows(&e.expected),
+        rows(&e.learn),
+        labels.join(", "),
+        rows(&e.expected_all),
+    )
+}
+
+#[test]
+fn word_count_multinomial_nb_files_are_consistent_with_the_host() {
+    let (blob, e) = words_export();
+    if std::env::var_os("EMBEDML_REGEN").is_some() {
+        write_model_file("words_nb.bin", &blob);
+        write_model_file("words_nb_expected.rs", words_expected_source(&e).as_bytes());
+    }
+    let stored = std::fs::read(models_dir().join("words_nb.bin")).unwrap();
+    assert_eq!(stored, blob);
+    assert_eq!(stored.len(), Words::BLOB_LEN);
+    let src = std::fs::read_to_string(models_dir().join("words_nb_expected.rs")).unwrap();
+    assert_eq!(src, words_expected_source(&e));
+    // The book: P(china | d5) ∝ 3/4 · (3/7)³ · (1/14)², P(japan | d5) ∝ 1/4 · (2/9)⁵.
+    let (a, b) = (
+        0.75 * (3.0f64 / 7.0).powi(3) / 196.0,
+        0.25 * (2.0f64 / 9.0).powi(5),
+    );
+    assert!((e.expected[0][0] as f64 - a / (a + b)).abs() < 1e-6);
+    assert!((e.expected[0][0] - 0.6898).abs() < 1e-4);
+
+    // What the device does, on the host: both paths, then learning with refreshed tables.
+    let mut nb = Words::from_blob(&stored).unwrap();
+    let mut tables = nb.log_tables().unwrap();
+    let compare = |nb: &Words,
+                   tables: &embedml::models::naive_bayes::MultinomialTables<2, 6>,
+                   want: &[Vec<f32>]| {
+        for (x, w) in e.inputs.iter().zip(want) {
+            let p = nb.predict_proba(x).unwrap();
+            let q = tables.predict_proba(x).unwrap();
+            for y in 0..2 {
+                assert!(host_close(p[y], w[y]), "f64 path {x:?}: {p:?} vs {w:?}");
+                assert!(host_close(q[y], w[y]), "f32 tables {x:?}: {q:?} vs {w:?}");
+            }
+        }
+    };
+    compare(&nb, &tables, &e.expected);
+    for (x, &y) in e.learn.iter().zip(&e.learn_class) {
+        nb.update(x, y).unwrap();
+        tables.refresh_class(&nb, y).unwrap();
+    }
+    assert_eq!(nb.class_count(), &[4.0, 2.0]);
+    assert_eq!(tables, nb.log_tables().unwrap());
+    compare(&nb, &tables, &e.expected_all);
+    assert!(!host_close(e.expected[0][0], e.expected_all[0][0]));
 }
