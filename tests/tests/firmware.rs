@@ -356,3 +356,23 @@ fn gaussian_nb_runs_the_host_iris_model_and_keeps_learning_on_the_device() {
         );
     }
 }
+
+#[test]
+fn multinomial_nb_runs_the_host_word_model_and_keeps_learning_on_the_device() {
+    for board in [&MPS2_AN386, &LM3S6965] {
+        expect(
+            board,
+            "multinomial_nb",
+            0,
+            &[
+                "words_nb.bin: 104 bytes, 3.0 china / 1.0 japan documents",
+                "words: 4 documents match the host on both paths",
+                // Introduction to Information Retrieval, Example 13.1: 0.6898.
+                "words: P(china | Chinese Chinese Chinese Tokyo Japan) = 0.6897",
+                "words: learnt 2 documents on the device: 4.0 china / 2.0 japan",
+                "words after learning: 4 documents match the host on both paths",
+                "PASS",
+            ],
+        );
+    }
+}
