@@ -11,6 +11,16 @@
 //!   prml-inverse` trains it, exported by `MdnModel::to_blob` (`embedml export`'s writer);
 //!   the expected figures are core's, from the blob;
 //! - `firmware/models/spam.bin` (the SPEC Bernoulli spam filter from its counts, α = 0).
+//! - `firmware/models/iris_nb.bin` (Gaussian naive Bayes, kind 6) and `iris_nb_expected.rs`:
+//!   trained by the host library as `embedml train nb --kind gaussian` on `data/iris.csv`
+//!   without six held-out rows, exported by `HostModel::export` (`embedml export`: the blob and
+//!   the probabilities core computes from it for six synthetic rows); the expected file also
+//!   holds the held-out rows and the probabilities of the host's model of all 150 rows, which
+//!   the device (`gaussian_nb`) must reach by learning the held-out rows;
+//! - `firmware/models/words_nb.bin` (multinomial naive Bayes, kind 5) and
+//!   `words_nb_expected.rs`: the same for word counts (*Introduction to Information
+//!   Retrieval*, Table 13.1: four training documents, two more learnt on the device by
+//!   `multinomial_nb`).
 //!
 //! Regenerating gives byte-identical files (the MDN's host training runs its gemm through
 //! `matrixmultiply`, whose kernels follow the CPU's SIMD features, so on a CPU of another kind
