@@ -333,3 +333,46 @@ fn core_selftest_passes_with_micromath_on_cortex_m3() {
         &["scalar math: micromath", "7 of 7 checks passed", "PASS"],
     );
 }
+
+#[test]
+fn gaussian_nb_runs_the_host_iris_model_and_keeps_learning_on_the_device() {
+    for board in [&MPS2_AN386, &LM3S6965] {
+        expect(
+            board,
+            "gaussian_nb",
+            0,
+            &[
+                "iris_nb.bin: 448 bytes, 3 classes x 4 features, trained on 48.0 / 48.0 / 48.0 rows",
+                "flipped bit rejected: ChecksumMismatch",
+                "truncated copy rejected: Truncated { expected: 448, found: 444 }",
+                "negative M2 rejected: InvalidValue { what: \"gaussian M2 (must be >= 0)\", index: 39 }",
+                "5-feature shape rejected: ShapeMismatch { what: \"naive bayes features\", expected: 4, found: 5 }",
+                "host model: 6 rows x 3 classes match the host",
+                "held-out rows: 6 of 6 classified right before learning them",
+                "learnt 6 rows on the device: now 50.0 / 50.0 / 50.0 rows (setosa / versicolor / virginica)",
+                "after learning: 6 rows x 3 classes match the host",
+                "PASS",
+            ],
+        );
+    }
+}
+
+#[test]
+fn multinomial_nb_runs_the_host_word_model_and_keeps_learning_on_the_device() {
+    for board in [&MPS2_AN386, &LM3S6965] {
+        expect(
+            board,
+            "multinomial_nb",
+            0,
+            &[
+                "words_nb.bin: 104 bytes, 3.0 china / 1.0 japan documents",
+                "words: 4 documents match the host on both paths",
+                // Introduction to Information Retrieval, Example 13.1: 0.6898.
+                "words: P(china | Chinese Chinese Chinese Tokyo Japan) = 0.6897",
+                "words: learnt 2 documents on the device: 4.0 china / 2.0 japan",
+                "words after learning: 4 documents match the host on both paths",
+                "PASS",
+            ],
+        );
+    }
+}

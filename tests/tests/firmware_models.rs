@@ -11,6 +11,16 @@
 //!   prml-inverse` trains it, exported by `MdnModel::to_blob` (`embedml export`'s writer);
 //!   the expected figures are core's, from the blob;
 //! - `firmware/models/spam.bin` (the SPEC Bernoulli spam filter from its counts, α = 0).
+//! - `firmware/models/iris_nb.bin` (Gaussian naive Bayes, kind 6) and `iris_nb_expected.rs`:
+//!   trained by the host library as `embedml train nb --kind gaussian` on `data/iris.csv`
+//!   without six held-out rows, exported by `HostModel::export` (`embedml export`: the blob and
+//!   the probabilities core computes from it for six synthetic rows); the expected file also
+//!   holds the held-out rows and the probabilities of the host's model of all 150 rows, which
+//!   the device (`gaussian_nb`) must reach by learning the held-out rows;
+//! - `firmware/models/words_nb.bin` (multinomial naive Bayes, kind 5) and
+//!   `words_nb_expected.rs`: the same for word counts (*Introduction to Information
+//!   Retrieval*, Table 13.1: four training documents, two more learnt on the device by
+//!   `multinomial_nb`).
 //!
 //! Regenerating gives byte-identical files (the MDN's host training runs its gemm through
 //! `matrixmultiply`, whose kernels follow the CPU's SIMD features, so on a CPU of another kind
@@ -25,7 +35,7 @@
 //! reproduces the committed expected outputs exactly, and the model fits `sin`.
 
 use std::f32::consts::{FRAC_1_SQRT_2, PI};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use embedml::format::{Aligned, BlobView, MlpRef, ModelKind, Scaling};
 use embedml::kernels::loss::Loss;
@@ -417,4 +427,384 @@ fn spam_model_file_is_consistent_with_core() {
         .predict_proba(&[true, false, false], Some(&[true, true, false]))
         .unwrap();
     assert!((p[0] - 0.9127).abs() < 1e-4, "{p:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gaussian naive Bayes on iris: trained and exported by the host, learning goes on on the device.
+
+type Iris = embedml::models::naive_bayes::GaussianNb<3, 4>;
+
+/// Synthetic rows of `embedml export` written to `iris_nb_expected.rs` (two per class).
+const IRIS_POINTS: usize = 6;
+
+/// Whether data row `r` of `data/iris.csv` (0-based) is held out of the host's training, to be
+/// learnt on the device: rows 24, 49, …, 149, two per species.
+fn iris_held_out(r: usize) -> bool {
+    r % 25 == 24
+}
+
+fn iris_table() -> embedml_host::data::Table {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/iris.csv");
+    embedml_host::data::Table::read(&path).unwrap()
+}
+
+/// The rows of `table` for which `keep(r)` holds, as a table of their own.
+fn iris_rows(
+    table: &embedml_host::data::Table,
+    keep: impl Fn(usize) -> bool,
+) -> embedml_host::data::Table {
+    let cols: Vec<Vec<&str>> = (0..table.headers().len())
+        .map(|c| table.cells(c).collect())
+        .collect();
+    let rows = (0..table.n_rows())
+        .filter(|&r| keep(r))
+        .map(|r| cols.iter().map(|col| col[r].to_owned()).collect())
+        .collect();
+    embedml_host::data::Table::from_parts(table.path(), table.headers().to_vec(), rows, vec![])
+        .unwrap()
+}
+
+/// The feature rows (`f32`) and class indices of `table` for `model`'s columns and classes.
+fn iris_xy(
+    model: &embedml_host::models::nb::NbModel,
+    table: &embedml_host::data::Table,
+) -> (Vec<[f32; 4]>, Vec<usize>) {
+    let cols = table.columns(&model.x_cols).unwrap();
+    let flat = table.numeric(&cols).unwrap();
+    let xs = flat.chunks(4).map(|r| [r[0], r[1], r[2], r[3]]).collect();
+    let ycol = table.column(&model.y_col).unwrap();
+    (xs, table.class_indices(ycol, &model.classes).unwrap())
+}
+
+/// Everything `iris_nb_expected.rs` holds.
+struct IrisExpected {
+    classes: Vec<String>,
+    inputs: Vec<Vec<f32>>,
+    /// `P(y | x)` of the exported model (`embedml export`'s figures: core, from the blob).
+    expected: Vec<Vec<f32>>,
+    held_out: Vec<[f32; 4]>,
+    held_out_class: Vec<usize>,
+    /// `P(y | x)` of the model the host trains on all 150 rows, from its blob.
+    expected_all: Vec<Vec<f32>>,
+}
+
+/// Trains the Gaussian naive Bayes as `embedml train nb --kind gaussian --y species` does, on
+/// the iris rows that are not held out, and exports it as `embedml export` does; also trains
+/// the model of all 150 rows. Returns the blob and the expected figures.
+fn iris_export() -> (Vec<u8>, IrisExpected) {
+    use embedml_host::models::nb::{fit_table, proba_from_blob, Variant};
+    let table = iris_table();
+    assert_eq!(table.n_rows(), 150);
+    let train = iris_rows(&table, |r| !iris_held_out(r));
+    let held = iris_rows(&table, iris_held_out);
+    let model = fit_table(Variant::Gaussian, &train, "species", &[], 1.0).unwrap();
+    let export = embedml_host::models::HostModel::export(&model, IRIS_POINTS).unwrap();
+    let (held_out, held_out_class) = iris_xy(&model, &held);
+    let all = fit_table(Variant::Gaussian, &table, "species", &[], 1.0).unwrap();
+    assert_eq!(all.classes, model.classes);
+    let all_blob = all.to_blob().unwrap();
+    let expected_all = export
+        .inputs
+        .iter()
+        .map(|x| proba_from_blob(&all_blob, x).unwrap())
+        .collect();
+    (
+        export.blob,
+        IrisExpected {
+            classes: model.classes.clone(),
+            inputs: export.inputs,
+            expected: export.outputs,
+            held_out,
+            held_out_class,
+            expected_all,
+        },
+    )
+}
+
+fn iris_expected_source(e: &IrisExpected) -> String {
+    let row = |v: &[f32]| {
+        let cells: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
+        format!("    [{}],\n", cells.join(", "))
+    };
+    let rows = |v: &[Vec<f32>]| v.iter().map(|r| row(r)).collect::<String>();
+    let held: Vec<Vec<f32>> = e.held_out.iter().map(|r| r.to_vec()).collect();
+    let classes: Vec<String> = e.classes.iter().map(|c| format!("{c:?}")).collect();
+    let labels: Vec<String> = e.held_out_class.iter().map(usize::to_string).collect();
+    let (n, h) = (e.inputs.len(), e.held_out.len());
+    format!(
+        "// @generated by `EMBEDML_REGEN=1 cargo test -p embedml-tests --test firmware_models`\n\
+         // The model: `embedml train nb --kind gaussian --y species` on data/iris.csv without\n\
+         // the rows in `HELD_OUT`, exported by `embedml export` (`iris_nb.bin`); figures by core\n\
+         // from the blobs. Do not edit.\n\
+         \n\
+         /// Class names, in the model's class order.\n\
+         pub const CLASSES: [&str; 3] = [{}];\n\
+         \n\
+         /// Inputs (sepal length, sepal width, petal length, petal width; cm): `embedml\n\
+         /// export`'s rows, drawn from each class's normals.\n\
+         pub const INPUTS: [[f32; 4]; {n}] = [\n{}];\n\
+         \n\
+         /// `P(y | x)` of `iris_nb.bin` for `INPUTS`.\n\
+         pub const EXPECTED: [[f32; 3]; {n}] = [\n{}];\n\
+         \n\
+         /// The iris rows held out of the host's training (data rows 25, 50, …, 150).\n\
+         pub const HELD_OUT: [[f32; 4]; {h}] = [\n{}];\n\
+         \n\
+         /// Their classes.\n\
+         pub const HELD_OUT_CLASS: [usize; {h}] = [{}];\n\
+         \n\
+         /// `P(y | x)` for `INPUTS` of the model the host trains on all 150 rows: what the\n\
+         /// device's model must answer once it has learnt `HELD_OUT`.\n\
+         pub const EXPECTED_ALL: [[f32; 3]; {n}] = [\n{}];\n",
+        classes.join(", "),
+        rows(&e.inputs),
+        rows(&e.expected),
+        rows(&held),
+        labels.join(", "),
+        rows(&e.expected_all),
+    )
+}
+
+/// Absolute difference allowed between the device's and the host's probabilities: 1e-6, or
+/// 1e-5 of the larger.
+fn host_close(got: f32, want: f32) -> bool {
+    (got - want).abs() <= (1e-5 * want.abs()).max(1e-6)
+}
+
+#[test]
+fn iris_gaussian_nb_files_are_consistent_with_the_host() {
+    let (blob, e) = iris_export();
+    if std::env::var_os("EMBEDML_REGEN").is_some() {
+        write_model_file("iris_nb.bin", &blob);
+        write_model_file("iris_nb_expected.rs", iris_expected_source(&e).as_bytes());
+    }
+    // The committed files are what the host writes today.
+    let stored = read_aligned::<{ Iris::BLOB_LEN }>("iris_nb.bin");
+    assert_eq!(stored.0.to_vec(), blob);
+    let src = std::fs::read_to_string(models_dir().join("iris_nb_expected.rs")).unwrap();
+    assert_eq!(src, iris_expected_source(&e));
+    assert_eq!(e.classes, ["setosa", "versicolor", "virginica"]);
+    assert_eq!(e.held_out_class, [0, 0, 1, 1, 2, 2]);
+
+    // What the device does, on the host: load the blob, predict on both paths.
+    let mut nb = Iris::from_blob(&stored.0).unwrap();
+    assert_eq!(nb.class_count(), &[48.0, 48.0, 48.0]);
+    let mut worst = 0.0f32;
+    let mut compare = |nb: &Iris, want: &[Vec<f32>]| {
+        let tables = nb.log_tables().unwrap();
+        for (x, w) in e.inputs.iter().zip(want) {
+            let p = nb.predict_proba(x).unwrap();
+            let q = tables.predict_proba(x).unwrap();
+            for y in 0..3 {
+                assert!(host_close(p[y], w[y]), "f64 path {x:?}: {p:?} vs {w:?}");
+                assert!(host_close(q[y], w[y]), "f32 tables {x:?}: {q:?} vs {w:?}");
+                worst = worst.max((q[y] - w[y]).abs());
+            }
+        }
+    };
+    compare(&nb, &e.expected);
+    // Each export row is drawn from class r mod 3 and the model assigns it there.
+    for (r, w) in e.expected.iter().enumerate() {
+        assert!(w[r % 3] > 0.5, "row {r}: {w:?}");
+    }
+    // Learning the held-out rows online gives the model of all 150 rows.
+    for (x, &y) in e.held_out.iter().zip(&e.held_out_class) {
+        nb.update(x, y).unwrap();
+    }
+    assert_eq!(nb.class_count(), &[50.0, 50.0, 50.0]);
+    compare(&nb, &e.expected_all);
+    // The held-out rows move the probabilities by more than the tolerance somewhere, so the
+    // device's comparison after learning tells the two models apart.
+    let moved = e
+        .expected
+        .iter()
+        .flatten()
+        .zip(e.expected_all.iter().flatten())
+        .any(|(a, b)| !host_close(*a, *b));
+    assert!(moved, "learning the held-out rows changed no probability");
+    eprintln!("iris: largest |f32 tables - host| {worst:e}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A multinomial naive Bayes over word counts (Manning, Raghavan & Schütze, *Introduction to
+// Information Retrieval*, Table 13.1): trained and exported by the host, learning goes on on the
+// device.
+
+type Words = embedml::models::naive_bayes::MultinomialNb<2, 6>;
+
+/// The vocabulary (the model's feature columns).
+const WORDS: [&str; 6] = ["chinese", "beijing", "shanghai", "macao", "tokyo", "japan"];
+
+/// The book's training documents as word counts and class (`china`, `japan`).
+const WORDS_TRAIN: [([u8; 6], &str); 4] = [
+    ([2, 1, 0, 0, 0, 0], "china"), // Chinese Beijing Chinese
+    ([2, 0, 1, 0, 0, 0], "china"), // Chinese Chinese Shanghai
+    ([1, 0, 0, 1, 0, 0], "china"), // Chinese Macao
+    ([1, 0, 0, 0, 1, 1], "japan"), // Tokyo Japan Chinese
+];
+
+/// The documents the device learns: the book's test document (Chinese Chinese Chinese Tokyo
+/// Japan, labelled `china` as the book classifies it) and "Tokyo Japan Japan" (`japan`).
+const WORDS_LEARN: [([u8; 6], &str); 2] =
+    [([3, 0, 0, 0, 1, 1], "china"), ([0, 0, 0, 0, 1, 2], "japan")];
+
+/// Synthetic rows of `embedml export` added after the book's test document.
+const WORDS_POINTS: usize = 3;
+
+fn words_table(docs: &[([u8; 6], &str)]) -> embedml_host::data::Table {
+    let mut headers: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
+    headers.push("class".into());
+    let rows = docs
+        .iter()
+        .map(|(x, y)| {
+            let mut row: Vec<String> = x.iter().map(u8::to_string).collect();
+            row.push(y.to_string());
+            row
+        })
+        .collect();
+    embedml_host::data::Table::from_parts(Path::new("iir-13.1.csv"), headers, rows, vec![]).unwrap()
+}
+
+/// Everything `words_nb_expected.rs` holds.
+struct WordsExpected {
+    inputs: Vec<Vec<f32>>,
+    expected: Vec<Vec<f32>>,
+    learn: Vec<Vec<f32>>,
+    learn_class: Vec<usize>,
+    expected_all: Vec<Vec<f32>>,
+}
+
+/// Trains as `embedml train nb --kind multinomial --alpha 1 --y class` on the book's four
+/// documents and exports as `embedml export` does (the book's test document, then the export's
+/// synthetic rows); also trains the model of all six documents.
+fn words_export() -> (Vec<u8>, WordsExpected) {
+    use embedml_host::models::nb::{fit_table, proba_from_blob, Variant};
+    let model = fit_table(
+        Variant::Multinomial,
+        &words_table(&WORDS_TRAIN),
+        "class",
+        &[],
+        1.0,
+    )
+    .unwrap();
+    assert_eq!(model.classes, ["china", "japan"]);
+    assert_eq!(model.x_cols, WORDS);
+    let export = embedml_host::models::HostModel::export(&model, WORDS_POINTS).unwrap();
+    let mut inputs = vec![WORDS_LEARN[0].0.map(f32::from).to_vec()];
+    inputs.extend(export.inputs);
+    let expected = inputs
+        .iter()
+        .map(|x| proba_from_blob(&export.blob, x).unwrap())
+        .collect();
+    let all_docs: Vec<_> = WORDS_TRAIN.iter().chain(&WORDS_LEARN).copied().collect();
+    let all = fit_table(
+        Variant::Multinomial,
+        &words_table(&all_docs),
+        "class",
+        &[],
+        1.0,
+    )
+    .unwrap();
+    let all_blob = all.to_blob().unwrap();
+    let expected_all = inputs
+        .iter()
+        .map(|x| proba_from_blob(&all_blob, x).unwrap())
+        .collect();
+    let class = |y: &str| model.classes.iter().position(|c| c == y).unwrap();
+    (
+        export.blob,
+        WordsExpected {
+            inputs,
+            expected,
+            learn: WORDS_LEARN
+                .iter()
+                .map(|(x, _)| x.map(f32::from).to_vec())
+                .collect(),
+            learn_class: WORDS_LEARN.iter().map(|(_, y)| class(y)).collect(),
+            expected_all,
+        },
+    )
+}
+
+fn words_expected_source(e: &WordsExpected) -> String {
+    let row = |v: &[f32]| {
+        let cells: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
+        format!("    [{}],\n", cells.join(", "))
+    };
+    let rows = |v: &[Vec<f32>]| v.iter().map(|r| row(r)).collect::<String>();
+    let labels: Vec<String> = e.learn_class.iter().map(usize::to_string).collect();
+    let (n, l) = (e.inputs.len(), e.learn.len());
+    format!(
+        "// @generated by `EMBEDML_REGEN=1 cargo test -p embedml-tests --test firmware_models`\n\
+         // The model: `embedml train nb --kind multinomial --alpha 1` on the four training\n\
+         // documents of Introduction to Information Retrieval, Table 13.1 (word counts of\n\
+         // chinese, beijing, shanghai, macao, tokyo, japan; classes china, japan), exported by\n\
+         // `embedml export` (`words_nb.bin`); figures by core from the blobs. Do not edit.\n\
+         \n\
+         /// Word counts: the book's test document, then `embedml export`'s rows.\n\
+         pub const WORD_INPUTS: [[f32; 6]; {n}] = [\n{}];\n\
+         \n\
+         /// `P(china | x), P(japan | x)` of `words_nb.bin` for `WORD_INPUTS`.\n\
+         pub const WORD_EXPECTED: [[f32; 2]; {n}] = [\n{}];\n\
+         \n\
+         /// The documents the device learns.\n\
+         pub const WORD_LEARN: [[f32; 6]; {l}] = [\n{}];\n\
+         \n\
+         /// Their classes.\n\
+         pub const WORD_LEARN_CLASS: [usize; {l}] = [{}];\n\
+         \n\
+         /// `P(y | x)` for `WORD_INPUTS` of the model the host trains on all six documents.\n\
+         pub const WORD_EXPECTED_ALL: [[f32; 2]; {n}] = [\n{}];\n",
+        rows(&e.inputs),
+        rows(&e.expected),
+        rows(&e.learn),
+        labels.join(", "),
+        rows(&e.expected_all),
+    )
+}
+
+#[test]
+fn word_count_multinomial_nb_files_are_consistent_with_the_host() {
+    let (blob, e) = words_export();
+    if std::env::var_os("EMBEDML_REGEN").is_some() {
+        write_model_file("words_nb.bin", &blob);
+        write_model_file("words_nb_expected.rs", words_expected_source(&e).as_bytes());
+    }
+    let stored = std::fs::read(models_dir().join("words_nb.bin")).unwrap();
+    assert_eq!(stored, blob);
+    assert_eq!(stored.len(), Words::BLOB_LEN);
+    let src = std::fs::read_to_string(models_dir().join("words_nb_expected.rs")).unwrap();
+    assert_eq!(src, words_expected_source(&e));
+    // The book: P(china | d5) ∝ 3/4 · (3/7)³ · (1/14)², P(japan | d5) ∝ 1/4 · (2/9)⁵.
+    let (a, b) = (
+        0.75 * (3.0f64 / 7.0).powi(3) / 196.0,
+        0.25 * (2.0f64 / 9.0).powi(5),
+    );
+    assert!((e.expected[0][0] as f64 - a / (a + b)).abs() < 1e-6);
+    assert!((e.expected[0][0] - 0.6898).abs() < 1e-4);
+
+    // What the device does, on the host: both paths, then learning with refreshed tables.
+    let mut nb = Words::from_blob(&stored).unwrap();
+    let mut tables = nb.log_tables().unwrap();
+    let compare = |nb: &Words,
+                   tables: &embedml::models::naive_bayes::MultinomialTables<2, 6>,
+                   want: &[Vec<f32>]| {
+        for (x, w) in e.inputs.iter().zip(want) {
+            let p = nb.predict_proba(x).unwrap();
+            let q = tables.predict_proba(x).unwrap();
+            for y in 0..2 {
+                assert!(host_close(p[y], w[y]), "f64 path {x:?}: {p:?} vs {w:?}");
+                assert!(host_close(q[y], w[y]), "f32 tables {x:?}: {q:?} vs {w:?}");
+            }
+        }
+    };
+    compare(&nb, &tables, &e.expected);
+    for (x, &y) in e.learn.iter().zip(&e.learn_class) {
+        nb.update(x, y).unwrap();
+        tables.refresh_class(&nb, y).unwrap();
+    }
+    assert_eq!(nb.class_count(), &[4.0, 2.0]);
+    assert_eq!(tables, nb.log_tables().unwrap());
+    compare(&nb, &tables, &e.expected_all);
+    assert!(!host_close(e.expected[0][0], e.expected_all[0][0]));
 }
