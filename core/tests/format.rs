@@ -8,7 +8,12 @@ use embedml::{mlp_ref_type, mlp_type, Activation, Parameters, Rng};
 
 type Tiny = mlp_type!(1, 2, 1);
 type Sine = mlp_type!(1, 16, 16, 1);
-type SineRef<'a> = MlpRef<'a, 3, { embedml::models::mlp::unit_count(&[1, 16, 16, 1]) }>;
+type SineRef<'a> = MlpRef<
+    'a,
+    3,
+    { embedml::models::mlp::unit_count(&[1, 16, 16, 1]) },
+    embedml::models::fixed::W3<1, 16, 16, 1>,
+>;
 /// The macro names the same type with a `'static` borrow (for blobs in flash).
 type SineFlash = mlp_ref_type!(1, 16, 16, 1);
 

@@ -128,6 +128,21 @@ impl Activation {
         Ok(())
     }
 
+    /// [`forward`](Self::forward) for a width `N` known at compile time (the typed executors,
+    /// [`models::fixed`](crate::models::fixed)): the same values, inlined, no length check.
+    #[inline(always)]
+    pub fn forward_fixed<const N: usize>(self, a: &[f32; N], z: &mut [f32; N]) {
+        match self {
+            Activation::Identity => *z = *a,
+            Activation::Relu => {
+                for (zi, &ai) in z.iter_mut().zip(a) {
+                    *zi = relu(ai);
+                }
+            }
+            _ => self.forward_slow(a, z),
+        }
+    }
+
     /// [`forward`](Self::forward) for the activations that call `exp`/`tanh` (lengths checked):
     /// a function of its own, so identity and ReLU do not pay its floating-point register
     /// saves.
