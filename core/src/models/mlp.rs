@@ -289,8 +289,8 @@ pub fn init(layers: &[Layer], params: &mut [f32], rng: &mut Rng, scheme: Init) -
 /// produces the raw outputs (logits for the classification losses); [`Mlp::predict`] applies
 /// the loss's link (sigmoid / softmax). `S` carries the layer widths at compile time
 /// ([`models::fixed`](crate::models::fixed)): [`forward`](Mlp::forward) and
-/// [`predict`](Mlp::predict) run its typed executor (bit-identical to [`forward`]); with the
-/// default [`Dyn`] they run the slice math. Training always runs the slice math.
+/// [`predict`](Mlp::predict) and the forward pass of training run its typed executor
+/// (bit-identical to [`forward`]); with the default [`Dyn`] they run the slice math.
 #[derive(Debug, Clone)]
 pub struct Mlp<const L: usize, const P: usize, const U: usize, S: Widths = Dyn> {
     widths: core::marker::PhantomData<S>,
@@ -455,7 +455,7 @@ impl<const L: usize, const P: usize, const U: usize, S: Widths> Mlp<L, P, U, S> 
     /// `target` has the output width (one-hot for softmax cross-entropy).
     pub fn accumulate(&mut self, x: &[f32], target: &[f32]) -> Result<f32> {
         check_finite("mlp input", x)?;
-        forward(&self.layers, &self.params, x, &mut self.pre, &mut self.post)?;
+        S::forward_checked(&self.layers, &self.params, x, &mut self.pre, &mut self.post)?;
         let n = self.n_outputs();
         let u = U;
         // ∂E/∂output goes straight into the tail of `delta`, where backprop expects it.

@@ -123,7 +123,8 @@ impl Head {
             *s = self.sigma_of(a).0;
         }
         mu.copy_from_slice(a_mu);
-        Mixture::new(k, self.l, log_pi, sigma, mu)
+        // `out` is finite (checked above), so the mixture is valid by construction.
+        Ok(Mixture::from_head(k, self.l, log_pi, sigma, mu))
     }
 
     /// `ln π_k N(t | μ_k, σ_k² I_L)` from raw outputs, with `lse_pi = ln Σ exp(a^π)`.
