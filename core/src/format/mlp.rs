@@ -451,7 +451,10 @@ impl<'a, const L: usize, const U: usize, S: Widths> MlpRef<'a, L, U, S> {
         }
         let loss = self.loss;
         let output = self.output;
-        out.copy_from_slice(self.forward(x)?);
+        // Lengths checked above; element by element, so no panic path is linked.
+        for (o, &y) in out.iter_mut().zip(self.forward(x)?) {
+            *o = y;
+        }
         loss.link(out);
         if let Some(s) = output {
             s.unstandardize(out);
