@@ -74,6 +74,13 @@ const LM3S6965_MICROMATH: Board = Board {
     dir: "target/micromath",
 };
 
+/// The MPS2-AN386 with core's `fastexp` polynomial `exp` / `tanh` (its own target directory).
+const MPS2_AN386_FASTEXP: Board = Board {
+    target: "thumbv7em-none-eabihf",
+    features: "qemu,mps2-an386,fastexp",
+    dir: "target/fastexp",
+};
+
 /// Builds every binary for `board` once per test process (cargo's own lock serialises the
 /// builds); returns the release directory.
 fn build(board: &Board) -> PathBuf {
@@ -349,5 +356,23 @@ fn core_selftest_passes_with_micromath_on_cortex_m3() {
         "selftest_core",
         0,
         &["scalar math: micromath", "7 of 7 checks passed", "PASS"],
+    );
+}
+
+/// With `fastexp`, core's own `exp` / `tanh` keep libm's accuracy bounds on the device, and the
+/// PRML MDN still matches the libm host within the firmware's 1e-5.
+#[test]
+fn fastexp_keeps_libm_accuracy_on_cortex_m4f() {
+    expect(
+        &MPS2_AN386_FASTEXP,
+        "selftest_core",
+        0,
+        &["scalar math: fastexp", "7 of 7 checks passed", "PASS"],
+    );
+    expect(
+        &MPS2_AN386_FASTEXP,
+        "mdn",
+        0,
+        &["pi: 33 outputs match", "mode: 11 outputs match", "PASS"],
     );
 }
