@@ -6,7 +6,8 @@
 #     scanned at the end; "-" on the nrf52840 build, which needs a board);
 #   - the sine model's flash cost: flash(model_sine) - flash(model_none);
 #   - instructions executed per region of `bench` under QEMU, on the Cortex-M4F (mps2-an386)
-#     and the Cortex-M3 (lm3s6965, soft float), with the floating-point instructions among them.
+#     and the Cortex-M3 (lm3s6965, soft float), with the floating-point instructions among them,
+#     and on the Cortex-M4F again with `--features fastexp`.
 # Run from anywhere: firmware/tools/report.sh   (needs tools/install-embedded.sh done)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,3 +73,11 @@ for entry in "${boards[@]:0:2}"; do
     paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn | head -n 7) - |
     sed 's/^/  /' | awk 'NF > 1'
 done
+
+# The same on the Cortex-M4F with core's `fastexp` polynomial exp / tanh (its own target dir).
+cargo build --release --quiet --target thumbv7em-none-eabihf --no-default-features \
+  --features qemu,mps2-an386,fastexp --target-dir target/fastexp --bin bench
+echo "== instructions executed by bench on mps2-an386 with --features fastexp"
+"$here/tools/count-instructions.sh" target/fastexp/thumbv7em-none-eabihf/release/bench |
+  paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn | head -n 7) - |
+  sed 's/^/  /' | awk 'NF > 1'
