@@ -127,7 +127,7 @@ fn array_mut<'a, const N: usize>(what: &'static str, s: &'a mut [f32]) -> Result
 
 /// The walk through the layers: the parameter and unit offsets of the next layer.
 struct Cursor<'a> {
-    acts: &'a [Layer],
+    layers: &'a [Layer],
     params: &'a [f32],
     x: &'a [f32],
     pre: &'a mut [f32],
@@ -143,7 +143,7 @@ impl Cursor<'_> {
     #[inline(always)]
     fn layer<const I: usize, const O: usize>(&mut self) -> Result<()> {
         let act: Activation = self
-            .acts
+            .layers
             .get(self.l)
             .map_or(Activation::Identity, |l| l.activation);
         let (po, uo) = (self.po, self.uo);
@@ -213,7 +213,7 @@ macro_rules! fixed_widths {
                 let units = 0 $(+ $w)+;
                 check_len("mlp pre-activations", units, pre.len())?;
                 check_len("mlp activations", units, post.len())?;
-                let mut c = Cursor { acts: layers, params, x, pre, post, l: 0, po: 0, uo: 0 };
+                let mut c = Cursor { layers, params, x, pre, post, l: 0, po: 0, uo: 0 };
                 chain!(c; $w0 $(, $w)+);
                 check_len("mlp parameters", c.po, params.len())
             }
