@@ -25,6 +25,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (workspace)"
 cargo test --workspace
 
+step "host with the CUDA backend compiled in (runs without a GPU: GPU tests print skipped)"
+cargo clippy -p embedml-host --all-targets --features cuda -- -D warnings
+cargo test -p embedml-host --features cuda --test backend_parity
+
 step "core unit tests with the micromath approximations"
 cargo test -p embedml --features micromath --lib
 cargo clippy -p embedml --all-targets --features micromath,defmt -- -D warnings

@@ -1,12 +1,14 @@
-//! Blob format v1 for the MDN (kind 2), categorical and Bernoulli naive Bayes (kinds 3, 4) and
-//! the Q-table (kind 7): round trips with bit-identical predictions, pinned bytes of the SPEC
+//! Blob format v1 for the MDN (kind 2), categorical, Bernoulli, multinomial and Gaussian naive Bayes
+//! (kinds 3–6) and the Q-table (kind 7): round trips with bit-identical predictions, pinned bytes of the SPEC
 //! spam model, and every check (magic, version, kind, shape expected vs found, truncation,
 //! trailing bytes, CRC, non-finite and out-of-domain values) with its error.
 
 use embedml::envs::{EnvId, FrozenLake};
 use embedml::format::{self, BlobView, FormatError, Scaling, FIXED_HEADER_LEN};
 use embedml::models::mdn::ModeSearch;
-use embedml::models::naive_bayes::{BernoulliNb, CategoricalNb};
+use embedml::models::naive_bayes::{
+    gaussian, BernoulliNb, CategoricalNb, GaussianNb, MultinomialNb,
+};
 use embedml::models::qlearn::{QLearnConfig, QTable};
 use embedml::{mdn_type, Activation, Parameters, Rng};
 
@@ -15,6 +17,8 @@ type Inverse2 = mdn_type!(3, 1; 1, 4, 9);
 type Golf = CategoricalNb<2, 4, 3>;
 type Spam = BernoulliNb<2, 3>;
 type Lake = QTable<16, 4>;
+type Words = MultinomialNb<2, 3>;
+type Iris = GaussianNb<3, 4>;
 
 fn mdn() -> Inverse {
     let mut net = Inverse::new(
@@ -64,6 +68,50 @@ fn spam() -> Spam {
     let mut nb = Spam::new(0.0).unwrap();
     nb.set_counts(&[30.0, 100.0], &[7.0, 17.0, 0.0, 1.0, 71.0, 77.0])
         .unwrap();
+    nb
+}
+
+/// Word counts of six short documents (two classes), α = 0.5; one fractional count (a
+/// weighted term) so that counts are not only whole numbers.
+fn words() -> Words {
+    let mut nb = Words::new(0.5).unwrap();
+    for (x, y) in [
+        ([2.0, 0.0, 1.0], 0),
+        ([3.0, 1.0, 0.0], 0),
+        ([0.0, 0.0, 2.5], 0),
+        ([0.0, 4.0, 1.0], 1),
+        ([1.0, 2.0, 0.0], 1),
+        ([0.0, 3.0, 3.0], 1),
+    ] {
+        nb.update(&x, y).unwrap();
+    }
+    nb
+}
+
+/// Iris rows as `(features, class)`.
+fn iris_rows() -> Vec<([f32; 4], usize)> {
+    include_str!("../../data/iris.csv")
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let mut it = line.split(',');
+            let x: [f32; 4] = core::array::from_fn(|_| it.next().unwrap().parse().unwrap());
+            let y = match it.next().unwrap() {
+                "setosa" => 0,
+                "versicolor" => 1,
+                _ => 2,
+            };
+            (x, y)
+        })
+        .collect()
+}
+
+/// Gaussian naive Bayes learnt from the 150 iris rows (f64 Welford statistics).
+fn iris() -> Iris {
+    let mut nb = Iris::new();
+    for (x, y) in iris_rows() {
+        nb.update(&x, y).unwrap();
+    }
     nb
 }
 
@@ -532,13 +580,40 @@ fn load_everything(data: &[u8]) -> Vec<&'static str> {
         assert!(m[0].is_finite());
         ok.push("mdn");
     }
+    // Naive Bayes: the f64 path and the f32 tables; what the tables predict is never NaN.
+    let finite = |p: &[f32]| assert!(p.iter().all(|v| v.is_finite()), "{p:?}");
     if let Ok(nb) = Golf::from_blob(data) {
         let _ = nb.predict_proba(&[0, 2, 0, 1], None);
+        if let Ok(Ok(p)) = nb
+            .log_tables()
+            .map(|t| t.predict_proba(&[0, 2, 0, 1], None))
+        {
+            finite(&p);
+        }
         ok.push("nb_categorical");
     }
     if let Ok(nb) = Spam::from_blob(data) {
-        let _ = nb.predict_proba(&[true, false, false], Some(&[true, true, false]));
+        let (x, mask) = ([true, false, false], [true, true, false]);
+        let _ = nb.predict_proba(&x, Some(&mask));
+        if let Ok(Ok(p)) = nb.log_tables().map(|t| t.predict_proba(&x, Some(&mask))) {
+            finite(&p);
+        }
         ok.push("nb_bernoulli");
+    }
+    if let Ok(nb) = Words::from_blob(data) {
+        let _ = nb.predict_proba(&[1.0, 0.0, 2.0]);
+        if let Ok(Ok(p)) = nb.log_tables().map(|t| t.predict_proba(&[1.0, 0.0, 2.0])) {
+            finite(&p);
+        }
+        ok.push("nb_multinomial");
+    }
+    if let Ok(nb) = Iris::from_blob(data) {
+        let x = [5.9, 3.0, 5.1, 1.8];
+        let _ = nb.predict_proba(&x);
+        if let Ok(Ok(p)) = nb.log_tables().map(|t| t.predict_proba(&x)) {
+            finite(&p);
+        }
+        ok.push("nb_gaussian");
     }
     if let Ok(q) = Lake::from_blob(data) {
         let _ = q.policy();
@@ -555,7 +630,7 @@ fn load_everything(data: &[u8]) -> Vec<&'static str> {
 fn fuzz_corpus_regression() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let seeds = root.join("seeds");
-    let kinds: [(&str, Vec<u8>, &str); 4] = [
+    let kinds: [(&str, Vec<u8>, &str); 6] = [
         ("mdn.bin", to_vec(|o| mdn().to_blob(o)), "mdn"),
         (
             "nb_categorical.bin",
@@ -566,6 +641,16 @@ fn fuzz_corpus_regression() {
             "nb_bernoulli.bin",
             to_vec(|o| spam().to_blob(o)),
             "nb_bernoulli",
+        ),
+        (
+            "nb_multinomial.bin",
+            to_vec(|o| words().to_blob(o)),
+            "nb_multinomial",
+        ),
+        (
+            "nb_gaussian.bin",
+            to_vec(|o| iris().to_blob(o)),
+            "nb_gaussian",
         ),
         ("qtable.bin", to_vec(|o| lake().to_blob(o)), "qtable"),
     ];
@@ -602,7 +687,7 @@ fn fuzz_corpus_regression() {
             n += 1;
         }
     }
-    assert!(n >= 6, "only {n} corpus files");
+    assert!(n >= 8, "only {n} corpus files");
 }
 
 /// The runtime-sized writers and readers (what the host's `embedml export` and `embedml
@@ -776,4 +861,427 @@ fn runtime_sized_writers_and_readers_match_the_typed_ones() {
     assert_eq!(policy, q.policy());
     assert!(format::write_qtable_blob(&mut [0u8; 4096], &[0.0; 7], 4).is_err());
     assert!(format::write_qtable_blob(&mut [0u8; 4096], &[0.0; 8], 0).is_err());
+}
+
+#[test]
+fn multinomial_round_trip_gives_bit_identical_predictions() {
+    let nb = words();
+    let blob = to_vec(|o| nb.to_blob(o));
+    assert_eq!(blob.len(), Words::BLOB_LEN);
+    assert_eq!(blob.len(), 32 + 4 * 4 + 4 * (2 + 6)); // 80 bytes
+    assert_eq!(&blob[..8], b"EMLB\x01\x00\x05\x00");
+    let view = BlobView::parse(&blob).unwrap();
+    assert_eq!(view.kind(), Some(format::ModelKind::NaiveBayesMultinomial));
+    assert_eq!(
+        view.shape_words().collect::<Vec<_>>(),
+        [2, 3, 0.5f32.to_bits(), 0]
+    );
+    assert_eq!(
+        view.params().collect::<Vec<_>>(),
+        [3.0, 3.0, 5.0, 1.0, 3.5, 1.0, 9.0, 4.0]
+    );
+    let back = Words::from_blob(&blob).unwrap();
+    assert_eq!(back, nb);
+    for x in [
+        [1.0, 0.0, 2.0],
+        [0.0, 5.0, 0.0],
+        [0.0, 0.0, 0.0],
+        [7.0, 1.0, 0.5],
+    ] {
+        let (p, q) = (
+            nb.predict_proba(&x).unwrap(),
+            back.predict_proba(&x).unwrap(),
+        );
+        assert_eq!(p.map(f32::to_bits), q.map(f32::to_bits));
+    }
+    let mut fixed = nb.clone();
+    fixed.set_prior(Some([0.3, 0.7])).unwrap();
+    let fb = to_vec(|o| fixed.to_blob(o));
+    assert_eq!(fb.len(), Words::BLOB_LEN + 8);
+    assert_eq!(fb.len(), fixed.blob_len());
+    assert_eq!(Words::from_blob(&fb).unwrap(), fixed);
+    common_checks(&blob, 5, |b| Words::from_blob(b).map(|_| ()));
+    common_checks(&fb, 5, |b| Words::from_blob(b).map(|_| ()));
+}
+
+#[test]
+fn multinomial_shape_and_value_checks() {
+    let blob = to_vec(|o| words().to_blob(o));
+    assert_eq!(
+        MultinomialNb::<3, 3>::from_blob(&blob).unwrap_err(),
+        FormatError::ShapeMismatch {
+            what: "naive bayes classes",
+            expected: 3,
+            found: 2
+        }
+    );
+    assert_eq!(
+        MultinomialNb::<2, 4>::from_blob(&blob).unwrap_err(),
+        FormatError::ShapeMismatch {
+            what: "naive bayes features",
+            expected: 4,
+            found: 3
+        }
+    );
+    // Same layout as Bernoulli, but the kind tells them apart (both ways).
+    assert_eq!(
+        Spam::from_blob(&blob).unwrap_err(),
+        FormatError::WrongKind {
+            expected: 4,
+            found: 5
+        }
+    );
+    assert_eq!(
+        Words::from_blob(&to_vec(|o| spam().to_blob(o))).unwrap_err(),
+        FormatError::WrongKind {
+            expected: 5,
+            found: 4
+        }
+    );
+    let e = |b: &[u8]| Words::from_blob(b).unwrap_err();
+    assert_eq!(
+        e(&patch(&blob, word(2), (-0.5f32).to_bits())),
+        FormatError::InvalidValue {
+            what: "naive bayes alpha",
+            index: 2
+        }
+    );
+    assert_eq!(
+        e(&patch(&blob, word(2), f32::INFINITY.to_bits())),
+        FormatError::NonFinite {
+            what: "naive bayes alpha",
+            index: 0
+        }
+    );
+    assert_eq!(
+        e(&patch(&blob, word(3), 2)),
+        FormatError::InvalidValue {
+            what: "naive bayes prior flag",
+            index: 3
+        }
+    );
+    assert_eq!(
+        e(&patch(&blob, word(3), 1)),
+        FormatError::ShapeMismatch {
+            what: "naive bayes parameter count",
+            expected: 2 + 6 + 2,
+            found: 8
+        }
+    );
+    let params_at = BlobView::parse(&blob).unwrap().header_len();
+    assert_eq!(
+        e(&patch(&blob, params_at + 4 * 5, (-2.0f32).to_bits())),
+        FormatError::InvalidValue {
+            what: "naive bayes counts / prior (must be >= 0)",
+            index: 5
+        }
+    );
+    let mut fixed = words();
+    fixed.set_prior(Some([0.5, 0.5])).unwrap();
+    let fb = to_vec(|o| fixed.to_blob(o));
+    assert_eq!(
+        e(&patch(&fb, fb.len() - 4, 0.8f32.to_bits())),
+        FormatError::InvalidValue {
+            what: "naive bayes prior (must sum to 1)",
+            index: 8
+        }
+    );
+    // The runtime-sized writer and reader (the host's) agree with the typed model.
+    let nb = words();
+    let slice = to_vec(|o| {
+        format::write_multinomial_blob(
+            o,
+            nb.class_count(),
+            nb.counts().as_flattened(),
+            3,
+            0.5,
+            None,
+        )
+    });
+    assert_eq!(slice, blob);
+    assert_eq!(slice.len(), format::multinomial_blob_len(2, 3, false));
+    let view = BlobView::parse(&slice).unwrap();
+    let shape = format::decode_multinomial_shape(&view).unwrap();
+    assert_eq!((shape.classes, shape.features, shape.alpha), (2, 3, 0.5));
+    assert_eq!(
+        format::decode_bernoulli_shape(&view).unwrap_err(),
+        FormatError::WrongKind {
+            expected: 4,
+            found: 5
+        }
+    );
+    let (mut cc, mut cn) = (vec![0.0; 2], vec![0.0; 6]);
+    format::read_nb_params(&view, &shape, &mut cc, &mut cn, &mut []).unwrap();
+    let s = embedml::models::naive_bayes::multinomial::Stats {
+        class_count: &cc,
+        counts: &cn,
+        alpha: shape.alpha,
+        prior: embedml::models::naive_bayes::Prior::Learned,
+    };
+    let mut jll = [0.0f64; 2];
+    embedml::models::naive_bayes::multinomial::joint_log_likelihood(&s, &[1.0, 2.0, 0.0], &mut jll)
+        .unwrap();
+    assert_eq!(jll, nb.joint_log_likelihood(&[1.0, 2.0, 0.0]).unwrap());
+    assert!(matches!(
+        format::write_multinomial_blob(&mut [0u8; 256], &[1.0, 1.0], &[0.0; 5], 3, 0.5, None),
+        Err(FormatError::ShapeMismatch { .. })
+    ));
+    // A negative count would not parse back: the writer refuses it.
+    assert_eq!(
+        format::write_multinomial_blob(&mut [0u8; 256], &[1.0], &[-1.0], 1, 0.5, None),
+        Err(FormatError::InvalidValue {
+            what: "naive bayes counts / prior (must be >= 0)",
+            index: 1
+        })
+    );
+}
+
+/// Iris, Gaussian: the f64 Welford statistics survive the blob bit for bit (three f32 words
+/// each), so predictions are bit-identical, and the model still matches scikit-learn.
+#[test]
+fn gaussian_round_trip_keeps_f64_statistics_bit_for_bit() {
+    let nb = iris();
+    let blob = to_vec(|o| nb.to_blob(o));
+    assert_eq!(blob.len(), Iris::BLOB_LEN);
+    // 32 + 5 shape words + (3 + 3·(2·12 + 2·4)) parameters = 32 + 20 + 4·99.
+    assert_eq!(blob.len(), 448);
+    assert_eq!(&blob[..8], b"EMLB\x01\x00\x06\x00");
+    let view = BlobView::parse(&blob).unwrap();
+    let vs = 1e-9f64.to_bits();
+    assert_eq!(
+        view.shape_words().collect::<Vec<_>>(),
+        [3, 4, vs as u32, (vs >> 32) as u32, 0]
+    );
+    assert_eq!(view.param_count(), 99);
+    // First parameters: n_y, then μ_{0,0} = 5.006 as (h, m, l).
+    assert_eq!(view.param(0), 50.0);
+    assert_eq!(view.param(3), 5.006f64 as f32);
+    assert_eq!(
+        format::join_f64([view.param(3), view.param(4), view.param(5)]),
+        nb.mean()[0][0]
+    );
+    let back = Iris::from_blob(&blob).unwrap();
+    assert_eq!(back, nb);
+    assert_eq!(back.var_smoothing(), 1e-9);
+    for (x, _) in iris_rows().iter().step_by(7) {
+        let (p, q) = (nb.predict_proba(x).unwrap(), back.predict_proba(x).unwrap());
+        assert_eq!(p.map(f32::to_bits), q.map(f32::to_bits));
+    }
+    // scikit-learn: P(versicolor | 6.0, 2.8, 4.9, 1.6) = 0.7877014709854 (IRIS_PROBA[10]).
+    let p = back.predict_proba(&[6.0, 2.8, 4.9, 1.6]).unwrap();
+    assert!((p[1] as f64 - 0.787_701_470_985_4).abs() < 1e-6, "{p:?}");
+    // Learning goes on from the loaded statistics exactly as from the original ones.
+    let (mut a, mut b) = (nb.clone(), back);
+    a.update(&[5.0, 3.0, 1.5, 0.2], 0).unwrap();
+    b.update(&[5.0, 3.0, 1.5, 0.2], 0).unwrap();
+    assert_eq!(a, b);
+    let mut fixed = nb.clone();
+    fixed.set_prior(Some([0.2, 0.3, 0.5])).unwrap();
+    fixed.set_var_smoothing(1e-3).unwrap();
+    let fb = to_vec(|o| fixed.to_blob(o));
+    assert_eq!(fb.len(), Iris::BLOB_LEN + 12);
+    assert_eq!(fb.len(), fixed.blob_len());
+    assert_eq!(Iris::from_blob(&fb).unwrap(), fixed);
+    common_checks(&blob, 6, |b| Iris::from_blob(b).map(|_| ()));
+    common_checks(&fb, 6, |b| Iris::from_blob(b).map(|_| ()));
+}
+
+#[test]
+fn gaussian_shape_and_value_checks() {
+    let blob = to_vec(|o| iris().to_blob(o));
+    assert_eq!(
+        GaussianNb::<2, 4>::from_blob(&blob).unwrap_err(),
+        FormatError::ShapeMismatch {
+            what: "naive bayes classes",
+            expected: 2,
+            found: 3
+        }
+    );
+    assert_eq!(
+        GaussianNb::<3, 5>::from_blob(&blob).unwrap_err(),
+        FormatError::ShapeMismatch {
+            what: "naive bayes features",
+            expected: 5,
+            found: 4
+        }
+    );
+    assert_eq!(
+        Words::from_blob(&blob).unwrap_err(),
+        FormatError::WrongKind {
+            expected: 5,
+            found: 6
+        }
+    );
+    let e = |b: &[u8]| Iris::from_blob(b).unwrap_err();
+    // var_smoothing = NaN (high word 0x7FF8_0000), = −1.0 (high word 0xBFF0_0000, low 0).
+    assert_eq!(
+        e(&patch(&blob, word(3), 0x7FF8_0000)),
+        FormatError::NonFinite {
+            what: "gaussian var_smoothing",
+            index: 0
+        }
+    );
+    assert_eq!(
+        e(&patch(&patch(&blob, word(2), 0), word(3), 0xBFF0_0000)),
+        FormatError::InvalidValue {
+            what: "gaussian var_smoothing",
+            index: 2
+        }
+    );
+    assert_eq!(
+        e(&patch(&blob, word(4), 3)),
+        FormatError::InvalidValue {
+            what: "naive bayes prior flag",
+            index: 4
+        }
+    );
+    assert_eq!(
+        e(&patch(&blob, word(4), 1)),
+        FormatError::ShapeMismatch {
+            what: "gaussian parameter count",
+            expected: 99 + 3,
+            found: 99
+        }
+    );
+    let at = BlobView::parse(&blob).unwrap().header_len();
+    let param = |i: usize| at + 4 * i;
+    assert_eq!(
+        e(&patch(&blob, param(1), (-1.0f32).to_bits())),
+        FormatError::InvalidValue {
+            what: "gaussian class counts (must be >= 0)",
+            index: 1
+        }
+    );
+    // M2_{0,0} starts after n_y (3) and the 12 means (36 words): a negative variance.
+    let m2 = 3 + 36;
+    assert_eq!(
+        e(&patch(&blob, param(m2), (-0.5f32).to_bits())),
+        FormatError::InvalidValue {
+            what: "gaussian M2 (must be >= 0)",
+            index: m2
+        }
+    );
+    let total_m2 = 3 + 3 * (24 + 4);
+    assert_eq!(
+        e(&patch(&blob, param(total_m2 + 3), (-1e3f32).to_bits())),
+        FormatError::InvalidValue {
+            what: "gaussian total M2 (must be >= 0)",
+            index: total_m2 + 3
+        }
+    );
+    let mut fixed = iris();
+    fixed.set_prior(Some([0.25, 0.25, 0.5])).unwrap();
+    let fb = to_vec(|o| fixed.to_blob(o));
+    assert_eq!(
+        e(&patch(&fb, fb.len() - 4, 0.7f32.to_bits())),
+        FormatError::InvalidValue {
+            what: "naive bayes prior (must be >= 0 and sum to 1)",
+            index: 99
+        }
+    );
+    // The runtime-sized decoder: C = 0 and F = 0 are invalid; read into host-sized buffers.
+    let view = BlobView::parse(&blob).unwrap();
+    let shape = format::decode_gaussian_shape(&view).unwrap();
+    assert_eq!((shape.classes, shape.features), (3, 4));
+    assert_eq!(shape.var_smoothing, 1e-9);
+    assert!(!shape.fixed_prior);
+    for (w, what) in [(0, "naive bayes classes"), (1, "naive bayes features")] {
+        let b = patch(&blob, word(w), 0);
+        assert_eq!(
+            format::decode_gaussian_shape(&BlobView::parse(&b).unwrap()).unwrap_err(),
+            FormatError::InvalidValue { what, index: w }
+        );
+    }
+    let (mut cc, mut mean, mut m2v) = (vec![0.0f32; 3], vec![0.0f64; 12], vec![0.0f64; 12]);
+    let (mut tm, mut tm2) = (vec![0.0f64; 4], vec![0.0f64; 4]);
+    let mut s = gaussian::StatsMut {
+        class_count: &mut cc,
+        mean: &mut mean,
+        m2: &mut m2v,
+        total_mean: &mut tm,
+        total_m2: &mut tm2,
+    };
+    format::read_gaussian_params(&view, &shape, &mut s, &mut []).unwrap();
+    let nb = iris();
+    assert_eq!(mean, nb.mean().as_flattened());
+    assert_eq!(m2v, nb.m2().as_flattened());
+    assert_eq!(
+        (&tm[..], &tm2[..]),
+        (&nb.total_mean()[..], &nb.total_m2()[..])
+    );
+    let mut short = vec![0.0f64; 11];
+    let mut s = gaussian::StatsMut {
+        class_count: &mut cc,
+        mean: &mut short,
+        m2: &mut m2v,
+        total_mean: &mut tm,
+        total_m2: &mut tm2,
+    };
+    assert_eq!(
+        format::read_gaussian_params(&view, &shape, &mut s, &mut []).unwrap_err(),
+        FormatError::ShapeMismatch {
+            what: "gaussian means",
+            expected: 12,
+            found: 11
+        }
+    );
+    // The runtime-sized writer writes the typed model's bytes and refuses what would not parse.
+    let stats = nb.stats();
+    assert_eq!(to_vec(|o| format::write_gaussian_blob(o, &stats)), blob);
+    let mut buf = [0u8; 1024];
+    let mut neg = nb.m2().as_flattened().to_vec();
+    neg[2] = -1.0;
+    assert_eq!(
+        format::write_gaussian_blob(&mut buf, &gaussian::Stats { m2: &neg, ..stats }),
+        Err(FormatError::InvalidValue {
+            what: "gaussian M2 (must be >= 0)",
+            index: 3 + 36 + 6
+        })
+    );
+    assert_eq!(
+        format::write_gaussian_blob(
+            &mut buf,
+            &gaussian::Stats {
+                var_smoothing: f64::NAN,
+                ..stats
+            }
+        ),
+        Err(FormatError::NonFinite {
+            what: "gaussian var_smoothing",
+            index: 0
+        })
+    );
+    let mut huge = nb.mean().as_flattened().to_vec();
+    huge[0] = 1e39; // beyond f32: no exact three-word form
+    assert!(matches!(
+        format::write_gaussian_blob(
+            &mut buf,
+            &gaussian::Stats {
+                mean: &huge,
+                ..stats
+            }
+        ),
+        Err(FormatError::NonFinite {
+            what: "parameters",
+            ..
+        })
+    ));
+    assert_eq!(
+        format::write_gaussian_blob(
+            &mut buf,
+            &gaussian::Stats {
+                mean: &huge[..5],
+                ..stats
+            }
+        ),
+        Err(FormatError::ShapeMismatch {
+            what: "gaussian means",
+            expected: 12,
+            found: 5
+        })
+    );
+    assert!(matches!(
+        nb.to_blob(&mut buf[..100]),
+        Err(FormatError::BufferTooSmall { .. })
+    ));
 }

@@ -8,8 +8,8 @@ use embedml::models::soft_share::{accumulate, value, SoftShare};
 use embedml::optim::{Adam, Optimizer};
 use embedml::{mlp_type, Activation, Parameters, Rng};
 
-/// `Ω` computed directly in f64 from `[η, μ, ξ]`.
-fn direct(mix: &[f32], w: &[f32]) -> f64 {
+/// `Ω` computed directly in f64 from `[η, μ, ξ]` and the floor `σ_min` (`σ² = σ_min² + e^ξ`).
+fn direct(mix: &[f32], w: &[f32], sigma_min: f32) -> f64 {
     let m = mix.len() / 3;
     let z: f64 = mix[..m].iter().map(|&e| (e as f64).exp()).sum();
     let mut omega = 0.0;
@@ -17,7 +17,7 @@ fn direct(mix: &[f32], w: &[f32]) -> f64 {
         let mut p = 0.0f64;
         for j in 0..m {
             let pi = (mix[j] as f64).exp() / z;
-            let var = (mix[2 * m + j] as f64).exp();
+            let var = (sigma_min as f64).powi(2) + (mix[2 * m + j] as f64).exp();
             let d = wi as f64 - mix[m + j] as f64;
             p += pi * (-d * d / (2.0 * var)).exp() / (2.0 * std::f64::consts::PI * var).sqrt();
         }
@@ -39,14 +39,16 @@ fn case(rng: &mut Rng, m: usize, n: usize) -> (Vec<f32>, Vec<f32>) {
 #[test]
 fn value_matches_direct_f64() {
     let mut rng = Rng::new(1);
-    for m in [1, 2, 3, 5, 20] {
-        let (mix, w) = case(&mut rng, m, 30);
-        let v = value(&mix, &w).unwrap() as f64;
-        let d = direct(&mix, &w);
-        assert!(
-            (v - d).abs() <= 1e-5 * d.abs().max(1.0),
-            "M={m}: {v} vs {d}"
-        );
+    for sigma_min in [0.0, 0.05, 0.5] {
+        for m in [1, 2, 3, 5, 20] {
+            let (mix, w) = case(&mut rng, m, 30);
+            let v = value(&mix, &w, sigma_min).unwrap() as f64;
+            let d = direct(&mix, &w, sigma_min);
+            assert!(
+                (v - d).abs() <= 1e-5 * d.abs().max(1.0),
+                "M={m} sigma_min={sigma_min}: {v} vs {d}"
+            );
+        }
     }
 }
 
@@ -54,27 +56,37 @@ fn value_matches_direct_f64() {
 fn gradients_match_finite_differences() {
     let mut rng = Rng::new(2);
     let lambda = 0.7f32;
-    for m in [1usize, 2, 3, 5, 20] {
+    for (m, sigma_min) in [1usize, 2, 3, 5, 20]
+        .into_iter()
+        .flat_map(|m| [(m, 0.0f32), (m, 0.3)])
+    {
         for _ in 0..3 {
             let (mut mix, mut w) = case(&mut rng, m, 12);
             let mut gw = vec![0.25f32; w.len()]; // accumulate must *add* to what is there
             let mut gm = vec![-0.5f32; mix.len()];
-            let pen = accumulate(&mix, &w, lambda, &mut gw, &mut gm).unwrap();
-            assert!((pen - lambda * value(&mix, &w).unwrap()).abs() < 1e-5 * pen.abs().max(1.0));
+            let pen = accumulate(&mix, &w, lambda, sigma_min, &mut gw, &mut gm).unwrap();
+            let val = value(&mix, &w, sigma_min).unwrap();
+            assert!((pen - lambda * val).abs() < 1e-5 * pen.abs().max(1.0));
             let gw: Vec<f32> = gw.iter().map(|g| g - 0.25).collect();
             let gm: Vec<f32> = gm.iter().map(|g| g + 0.5).collect();
             // Central differences of the exact (f64) λΩ, shifted so the f32 keeps the digits.
-            let base = lambda as f64 * direct(&mix, &w);
+            let base = lambda as f64 * direct(&mix, &w, sigma_min);
             let mix_fixed = mix.clone();
             let rep = gradcheck::check(&mut w, &gw, 1e-3, |p| {
-                (lambda as f64 * direct(&mix_fixed, p) - base) as f32
+                (lambda as f64 * direct(&mix_fixed, p, sigma_min) - base) as f32
             });
-            assert!(rep.max_rel_error <= 1e-3, "M={m} weights: {rep:?}");
+            assert!(
+                rep.max_rel_error <= 1e-3,
+                "M={m} σ_min={sigma_min} w: {rep:?}"
+            );
             let w_fixed = w.clone();
             let rep = gradcheck::check(&mut mix, &gm, 1e-3, |p| {
-                (lambda as f64 * direct(p, &w_fixed) - base) as f32
+                (lambda as f64 * direct(p, &w_fixed, sigma_min) - base) as f32
             });
-            assert!(rep.max_rel_error <= 1e-3, "M={m} mixture: {rep:?}");
+            assert!(
+                rep.max_rel_error <= 1e-3,
+                "M={m} σ_min={sigma_min} mix: {rep:?}"
+            );
         }
     }
 }
@@ -88,11 +100,11 @@ fn typed_prior_matches_the_slice_functions() {
     assert_eq!(prior.param_count(), 9);
     let w = [0.9f32, -1.2, 0.1, 0.4];
     let mix = prior.params().to_vec();
-    assert!((prior.omega(&w).unwrap() - value(&mix, &w).unwrap()).abs() < 1e-6);
+    assert!((prior.omega(&w).unwrap() - value(&mix, &w, 0.0).unwrap()).abs() < 1e-6);
     let (mut g1, mut g2, mut gm) = ([0.0f32; 4], [0.0f32; 4], [0.0f32; 9]);
     prior.zero_grads();
     let a = prior.accumulate(&w, &mut g1).unwrap();
-    let b = accumulate(&mix, &w, 0.5, &mut g2, &mut gm).unwrap();
+    let b = accumulate(&mix, &w, 0.5, 0.0, &mut g2, &mut gm).unwrap();
     assert_eq!(a, b);
     assert_eq!(g1, g2);
     assert_eq!(prior.grads(), &gm);
@@ -112,6 +124,53 @@ fn typed_prior_matches_the_slice_functions() {
 }
 
 #[test]
+fn typed_prior_with_a_floor_matches_the_slice_functions() {
+    let mut prior =
+        SoftShare::<3>::new(0.5, &[1.0, 2.0, 1.0], &[-1.0, 0.0, 1.0], &[0.2, 0.5, 0.2]).unwrap();
+    prior.set_sigma_min(0.3).unwrap();
+    assert_eq!(prior.sigma_min(), 0.3);
+    // σ² = 0.3² + 0.2² (ξ was set from σ = 0.2 before the floor).
+    assert!((prior.sigma(0) - (0.09f32 + 0.04).sqrt()).abs() < 1e-6);
+    let w = [0.9f32, -1.2, 0.1, 0.4];
+    let mix = prior.params().to_vec();
+    assert_eq!(prior.omega(&w).unwrap(), value(&mix, &w, 0.3).unwrap());
+    let (mut g1, mut g2, mut gm) = ([0.0f32; 4], [0.0f32; 4], [0.0f32; 9]);
+    prior.zero_grads();
+    let a = prior.accumulate(&w, &mut g1).unwrap();
+    let b = accumulate(&mix, &w, 0.5, 0.3, &mut g2, &mut gm).unwrap();
+    assert_eq!((a, g1), (b, g2));
+    assert_eq!(prior.grads(), &gm);
+}
+
+/// Every weight on the one component's mean and the variance driven to its clamp: without a
+/// floor Ω per weight is `½ ln 2π + ½ ξ_min = 0.919 − 15`; with `σ_min = 0.01` it stays at
+/// `½ ln 2π + ln σ_min = 0.919 − 4.605` and the ξ-gradient vanishes (nothing left to gain).
+#[test]
+fn the_floor_bounds_a_collapsing_component() {
+    let mix = [0.0f32, 0.5, -40.0];
+    let w = [0.5f32; 10];
+    let free = value(&mix, &w, 0.0).unwrap();
+    assert!((free - 10.0 * (0.918_938_5 - 15.0)).abs() < 1e-3, "{free}");
+    let floored = value(&mix, &w, 0.01).unwrap();
+    assert!(
+        (floored - 10.0 * (0.918_938_5 - 4.605_170_2)).abs() < 1e-3,
+        "{floored}"
+    );
+    let (mut gw, mut gm) = ([0.0f32; 10], [0.0f32; 3]);
+    accumulate(&mix, &w, 1.0, 0.01, &mut gw, &mut gm).unwrap();
+    assert!(gw.iter().all(|&g| g == 0.0));
+    assert!(gm[2].abs() < 1e-6, "{gm:?}");
+    // Off-centre weights are still pulled in, by at most |w − μ|/σ_min² each.
+    let w2 = [0.51f32, 0.49];
+    let mut gw2 = [0.0f32; 2];
+    accumulate(&mix, &w2, 1.0, 0.01, &mut gw2, &mut gm).unwrap();
+    assert!(
+        (gw2[0] - 100.0).abs() < 0.1 && (gw2[1] + 100.0).abs() < 0.1,
+        "{gw2:?}"
+    );
+}
+
+#[test]
 fn extremes_stay_finite_and_bad_input_is_typed() {
     let mut rng = Rng::new(4);
     for trial in 0..100 {
@@ -124,29 +183,40 @@ fn extremes_stay_finite_and_bad_input_is_typed() {
         w[0] = 3e38;
         w[1] = -3e38;
         let (mut gw, mut gm) = (vec![0.0; 8], vec![0.0; 3 * m]);
-        let pen = accumulate(&mix, &w, 1.0, &mut gw, &mut gm).unwrap();
+        let pen = accumulate(&mix, &w, 1.0, [0.0, 1e-3][trial % 2], &mut gw, &mut gm).unwrap();
         assert!(pen.is_finite(), "{mix:?}");
         assert!(gw.iter().chain(&gm).all(|g| g.is_finite()), "{gw:?} {gm:?}");
     }
     let (mut gw, mut gm) = ([0.0f32; 2], [0.0f32; 3]);
     assert!(matches!(
-        value(&[], &[0.0]),
+        value(&[], &[0.0], 0.0),
         Err(Error::InvalidArgument { .. })
     ));
     assert!(matches!(
-        value(&[0.0; 4], &[0.0]),
+        value(&[0.0; 4], &[0.0], 0.0),
         Err(Error::ShapeMismatch { .. })
     ));
     assert!(matches!(
-        value(&[0.0; 3], &[f32::NAN]),
+        value(&[0.0; 3], &[f32::NAN], 0.0),
         Err(Error::NonFinite { .. })
     ));
     assert!(matches!(
-        value(&[0.0, f32::INFINITY, 0.0], &[0.0]),
+        value(&[0.0, f32::INFINITY, 0.0], &[0.0], 0.0),
         Err(Error::NonFinite { .. })
     ));
-    assert!(accumulate(&[0.0; 3], &[0.0; 2], -1.0, &mut gw, &mut gm).is_err());
-    assert!(accumulate(&[0.0; 3], &[0.0; 2], 1.0, &mut gw[..1], &mut gm).is_err());
+    assert!(accumulate(&[0.0; 3], &[0.0; 2], -1.0, 0.0, &mut gw, &mut gm).is_err());
+    assert!(accumulate(&[0.0; 3], &[0.0; 2], 1.0, 0.0, &mut gw[..1], &mut gm).is_err());
+    for bad in [-1e-3, f32::NAN, f32::INFINITY] {
+        assert!(matches!(
+            accumulate(&[0.0; 3], &[0.0; 2], 1.0, bad, &mut gw, &mut gm),
+            Err(Error::InvalidArgument { .. })
+        ));
+        assert!(value(&[0.0; 3], &[0.0], bad).is_err());
+        assert!(SoftShare::<1>::spread(1.0, 0.0, 0.0, 1.0)
+            .unwrap()
+            .set_sigma_min(bad)
+            .is_err());
+    }
     assert!(SoftShare::<2>::new(1.0, &[1.0, 0.0], &[0.0, 1.0], &[1.0, 1.0]).is_err());
     assert!(SoftShare::<2>::new(1.0, &[1.0, 1.0], &[0.0, 1.0], &[1.0, -1.0]).is_err());
     assert!(SoftShare::<2>::new(f32::NAN, &[1.0, 1.0], &[0.0, 1.0], &[1.0, 1.0]).is_err());

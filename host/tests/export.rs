@@ -1,8 +1,8 @@
 //! `embedml export` and `embedml inspect` end to end: a trained MLP → blob → core's typed and
 //! in-place models give bit-identical predictions (and the expected outputs the export wrote);
 //! the host's own prediction agrees; corrupt or foreign files give one-line errors, exit 2.
-//! The same for MDN (kind 2, with standardisation constants), categorical and Bernoulli naive
-//! Bayes (kinds 3, 4) and Q-tables (kind 7).
+//! The same for MDN (kind 2, with standardisation constants), categorical, Bernoulli,
+//! multinomial and Gaussian naive Bayes (kinds 3–6) and Q-tables (kind 7).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -184,32 +184,238 @@ fn export_round_trips_to_core_bit_for_bit_and_inspect_describes_it() {
     let _ = std::fs::remove_file(format!("{b}.expected.csv"));
 }
 
-/// Naive Bayes variants without a device layout (multinomial, Gaussian) say so in one line
-/// naming the variant (exit 2) instead of writing anything.
-#[test]
-fn export_of_a_variant_without_a_blob_layout_is_a_clear_error() {
-    let model = tmp("iris_gauss.safetensors");
-    let out = tmp("iris_gauss.bin");
-    let m = model.to_str().unwrap();
+/// Trains `nb --kind <variant>` on `data` (class column `y`), exports `points` rows and returns
+/// (model path, blob path, blob bytes, expected header, expected rows).
+fn train_and_export_nb(
+    name: &str,
+    variant: &str,
+    data: &str,
+    y: &str,
+    points: &str,
+) -> (PathBuf, PathBuf, Vec<u8>, Vec<String>, Vec<Vec<f32>>) {
+    let model = tmp(&format!("{name}.safetensors"));
+    let blob = tmp(&format!("{name}.bin"));
+    let (m, b) = (model.to_str().unwrap(), blob.to_str().unwrap());
     ok(&[
-        "train",
-        "nb",
-        "--kind",
-        "gaussian",
-        "--data",
-        &data("iris.csv"),
-        "--y",
-        "species",
-        "--out",
-        m,
+        "train", "nb", "--kind", variant, "--data", data, "--y", y, "--alpha", "0.5", "--out", m,
     ]);
-    let e = err(&["export", "--model", m, "--out", out.to_str().unwrap()]);
-    assert!(
-        e.contains("naive Bayes variant 'gaussian' has no device blob layout"),
-        "{e}"
+    ok(&["export", "--model", m, "--out", b, "--points", points]);
+    let bytes = std::fs::read(&blob).unwrap();
+    let (header, rows) = read_expected(b);
+    (model, blob, bytes, header, rows)
+}
+
+/// The host's `predict --csv` on `rows[..][..f]` (written as a CSV with `columns`) gives the
+/// expected probabilities `rows[..][f..]` bit for bit.
+fn host_predict_matches(model: &Path, columns: &str, rows: &[Vec<f32>], f: usize, name: &str) {
+    let mut table = format!("{columns}\n");
+    for row in rows {
+        let cells: Vec<String> = row[..f].iter().map(|v| format!("{v:?}")).collect();
+        table.push_str(&(cells.join(",") + "\n"));
+    }
+    let csv = tmp(name);
+    std::fs::write(&csv, table).unwrap();
+    let pred = ok(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        csv.to_str().unwrap(),
+        "--csv",
+    ]);
+    assert_eq!(pred.lines().count(), rows.len() + 1);
+    for (line, row) in pred.lines().skip(1).zip(rows) {
+        let v: Vec<f32> = line
+            .split(',')
+            .skip(1)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        bits_eq(&v, &row[f..], "host predict");
+    }
+    let _ = std::fs::remove_file(&csv);
+}
+
+/// Word counts, multinomial, α = 0.5: blob kind 5 → core's typed `MultinomialNb` gives the
+/// expected class probabilities bit for bit, and so does the host's `predict` on the same rows.
+#[test]
+fn naive_bayes_multinomial_export_round_trips_bit_for_bit() {
+    use embedml::models::naive_bayes::MultinomialNb;
+    let train = tmp("counts.csv");
+    std::fs::write(
+        &train,
+        "free,money,meeting,label\n3,2,0,spam\n1,4,0,spam\n2,0,1,spam\n0,0,3,ham\n\
+         1,0,2,ham\n0,1,4,ham\n0,0,1,ham\n",
+    )
+    .unwrap();
+    let (model, blob, bytes, header, rows) = train_and_export_nb(
+        "counts",
+        "multinomial",
+        train.to_str().unwrap(),
+        "label",
+        "12",
     );
-    assert!(!out.exists());
-    let _ = std::fs::remove_file(&model);
+    assert_eq!(header, ["free", "money", "meeting", "p_ham", "p_spam"]);
+    assert_eq!(rows.len(), 12);
+    assert_eq!(bytes.len(), MultinomialNb::<2, 3>::BLOB_LEN);
+    let nb = MultinomialNb::<2, 3>::from_blob(&bytes).unwrap();
+    assert_eq!(nb.class_count(), &[4.0, 3.0]);
+    // Class 0 = ham: summed counts free 1, money 1, meeting 10.
+    assert_eq!(nb.counts()[0], [1.0, 1.0, 10.0]);
+    assert_eq!(nb.alpha(), 0.5);
+    let mut distinct = std::collections::HashSet::new();
+    for row in &rows {
+        assert!(row[..3]
+            .iter()
+            .all(|&v| (0.0..=3.0).contains(&v) && v.fract() == 0.0));
+        assert!(distinct.insert(row[..3].iter().map(|v| *v as u8).collect::<Vec<_>>()));
+        bits_eq(
+            &nb.predict_proba(&row[..3]).unwrap(),
+            &row[3..],
+            "typed core",
+        );
+    }
+    host_predict_matches(&model, "free,money,meeting", &rows, 3, "counts_rows.csv");
+    let b = blob.to_str().unwrap();
+    let shown = ok(&["inspect", b]);
+    assert!(
+        shown.contains(
+            "naive bayes multinomial: 2 classes, 3 features, alpha 0.5, learned prior, \
+             class counts [4.0, 3.0]"
+        ),
+        "{shown}"
+    );
+    inspect_fails(
+        "nbm_bad.bin",
+        &patch(&bytes, 32 + 8, (-1.0f32).to_bits()),
+        "alpha",
+    );
+    let params = bytes.len() - 4 * 8;
+    inspect_fails(
+        "nbm_bad.bin",
+        &patch(&bytes, params + 12, (-3.0f32).to_bits()),
+        ">= 0",
+    );
+    let out = run(&[
+        "export",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        b,
+        "--rust",
+        &format!("{b}.rs"),
+    ]);
+    assert!(out.status.success());
+    let rs = std::fs::read_to_string(format!("{b}.rs")).unwrap();
+    assert!(
+        rs.contains("pub type Model = embedml::models::naive_bayes::MultinomialNb<2, 3>;"),
+        "{rs}"
+    );
+    for p in [&train, &model, &blob] {
+        let _ = std::fs::remove_file(p);
+    }
+    let _ = std::fs::remove_file(format!("{b}.expected.csv"));
+    let _ = std::fs::remove_file(format!("{b}.rs"));
+}
+
+/// Iris, Gaussian: blob kind 6 keeps the host's f64 Welford statistics exactly, so core's
+/// typed `GaussianNb` gives the expected probabilities bit for bit, and so does the host's
+/// `predict`; the synthetic rows cover every class.
+#[test]
+fn naive_bayes_gaussian_export_round_trips_bit_for_bit() {
+    use embedml::models::naive_bayes::GaussianNb;
+    let (model, blob, bytes, header, rows) =
+        train_and_export_nb("iris_gauss", "gaussian", &data("iris.csv"), "species", "9");
+    assert_eq!(
+        header,
+        [
+            "sepal_length",
+            "sepal_width",
+            "petal_length",
+            "petal_width",
+            "p_setosa",
+            "p_versicolor",
+            "p_virginica"
+        ]
+    );
+    assert_eq!(rows.len(), 9);
+    assert_eq!(bytes.len(), GaussianNb::<3, 4>::BLOB_LEN);
+    assert_eq!(bytes.len(), 448);
+    let nb = GaussianNb::<3, 4>::from_blob(&bytes).unwrap();
+    let file = embedml_host::io::ModelFile::load(&model).unwrap();
+    let host = embedml_host::models::nb::NbModel::from_file(&file).unwrap();
+    match &host.stats {
+        embedml_host::models::nb::NbStats::Gaussian {
+            mean,
+            m2,
+            total_mean,
+            total_m2,
+            var_smoothing,
+        } => {
+            // Bit for bit: f64 == compares values, and no statistic is 0 or NaN here.
+            assert_eq!(nb.mean().as_flattened(), &mean[..]);
+            assert_eq!(nb.m2().as_flattened(), &m2[..]);
+            assert_eq!(&nb.total_mean()[..], &total_mean[..]);
+            assert_eq!(&nb.total_m2()[..], &total_m2[..]);
+            assert_eq!(nb.var_smoothing(), *var_smoothing);
+        }
+        _ => unreachable!("a Gaussian model"),
+    }
+    let mut winners = [0usize; 3];
+    for row in &rows {
+        let p = nb.predict_proba(&row[..4]).unwrap();
+        bits_eq(&p, &row[4..], "typed core");
+        winners[nb.predict(&row[..4]).unwrap()] += 1;
+    }
+    assert!(winners.iter().all(|&n| n > 0), "{winners:?}");
+    host_predict_matches(
+        &model,
+        "sepal_length,sepal_width,petal_length,petal_width",
+        &rows,
+        4,
+        "iris_rows.csv",
+    );
+    let b = blob.to_str().unwrap();
+    let shown = ok(&["inspect", b]);
+    assert!(
+        shown.contains(
+            "naive bayes gaussian: 3 classes, 4 features, var_smoothing 1e-9, learned prior, \
+             class counts [50.0, 50.0, 50.0]"
+        ),
+        "{shown}"
+    );
+    let rs = format!("{b}.rs");
+    ok(&[
+        "export",
+        "--model",
+        model.to_str().unwrap(),
+        "--out",
+        b,
+        "--rust",
+        &rs,
+    ]);
+    let text = std::fs::read_to_string(&rs).unwrap();
+    assert!(
+        text.contains("pub type Model = embedml::models::naive_bayes::GaussianNb<3, 4>;")
+            && text.contains("pub static BLOB: embedml::format::Aligned<448>"),
+        "{text}"
+    );
+    let _ = std::fs::remove_file(&rs);
+    // var_smoothing = NaN (high word), a negative M2 (the first word of M2_{0,0}).
+    inspect_fails(
+        "nbg_bad.bin",
+        &patch(&bytes, 32 + 12, 0x7FF8_0000),
+        "var_smoothing",
+    );
+    let params = bytes.len() - 4 * 99;
+    inspect_fails(
+        "nbg_bad.bin",
+        &patch(&bytes, params + 4 * 39, (-1.0f32).to_bits()),
+        "M2",
+    );
+    for p in [&model, &blob] {
+        let _ = std::fs::remove_file(p);
+    }
+    let _ = std::fs::remove_file(format!("{b}.expected.csv"));
 }
 
 /// Patches the `u32` at `off` and fixes the CRC, so the kind's own check is the one that fires.
@@ -705,11 +911,11 @@ fn qtable_export_round_trips_bit_for_bit() {
 }
 
 /// Hostile blobs never panic `inspect` or the host's blob readers: every header and shape word
-/// of an MDN, categorical, Bernoulli and Q-table blob set to extreme values (with the CRC
+/// of an MDN, categorical, Bernoulli, multinomial, Gaussian and Q-table blob set to extreme values (with the CRC
 /// fixed, so the kind's own checks run) gives `Ok` or an error.
 #[test]
 fn patched_blobs_of_every_kind_are_errors_not_panics() {
-    use embedml::models::naive_bayes::{BernoulliNb, CategoricalNb};
+    use embedml::models::naive_bayes::{BernoulliNb, CategoricalNb, GaussianNb, MultinomialNb};
     use embedml::models::qlearn::QTable;
     let to_vec = |f: &dyn Fn(&mut [u8]) -> Result<usize, embedml::format::FormatError>| {
         let mut buf = vec![0u8; 4096];
@@ -730,11 +936,18 @@ fn patched_blobs_of_every_kind_are_errors_not_panics() {
     cat.update(&[0, 1, 2], 1).unwrap();
     let mut ber = BernoulliNb::<2, 3>::new(1.0).unwrap();
     ber.update(&[true, false, true], 0).unwrap();
+    let mut mul = MultinomialNb::<2, 3>::new(0.5).unwrap();
+    mul.update(&[2.0, 0.0, 1.5], 1).unwrap();
+    let mut gau = GaussianNb::<2, 3>::new();
+    gau.update(&[0.5, 1.0, -2.0], 0).unwrap();
+    gau.update(&[1.5, 0.0, 2.0], 0).unwrap();
     let q = QTable::<4, 2>::from_slice(&[0.5, 1.0, -1.0, 0.0, 2.0, 2.0, 0.0, 3.0]).unwrap();
     let blobs = [
         to_vec(&|o| mdn.to_blob(o)),
         to_vec(&|o| cat.to_blob(o)),
         to_vec(&|o| ber.to_blob(o)),
+        to_vec(&|o| mul.to_blob(o)),
+        to_vec(&|o| gau.to_blob(o)),
         to_vec(&|o| q.to_blob(o)),
     ];
     let values = [

@@ -290,8 +290,10 @@ fn naive_bayes_learns_golf_on_the_device_and_runs_the_host_spam_filter() {
             &[
                 "golf: learnt 5.0 no / 9.0 yes rows on the device",
                 "golf: P(no | sunny, cool, high, windy) = 0.7954",
+                "golf (f32 tables, refreshed per row): P(no | sunny, cool, high, windy) = 0.7954",
                 "spam.bin: 80 bytes, 30.0 spam / 100.0 ham messages",
                 "spam: P(spam | viagra, not limited) = 0.9127",
+                "spam (f32 tables): P(spam | viagra, not limited) = 0.9127",
                 "PASS",
             ],
         );

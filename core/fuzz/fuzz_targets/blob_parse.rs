@@ -1,10 +1,10 @@
-//! Fuzzes the blob parser and every typed loader (MLP, in-place MLP, MDN, categorical and
-//! Bernoulli naive Bayes, Q-table): any input must give `Ok` or a `FormatError`,
+//! Fuzzes the blob parser and every typed loader (MLP, in-place MLP, MDN, categorical,
+//! Bernoulli, multinomial and Gaussian naive Bayes, Q-table): any input must give `Ok` or a `FormatError`,
 //! never a panic, and whatever parses must run.
 #![no_main]
 
 use embedml::format::{self, BlobView, MlpRef};
-use embedml::models::naive_bayes::{BernoulliNb, CategoricalNb};
+use embedml::models::naive_bayes::{BernoulliNb, CategoricalNb, GaussianNb, MultinomialNb};
 use embedml::models::qlearn::QTable;
 use embedml::{mdn_type, mlp_type, Parameters};
 use libfuzzer_sys::fuzz_target;
@@ -61,11 +61,32 @@ fn check(data: &[u8]) {
             let _ = mix.mean(&mut m);
         }
     }
+    // Naive Bayes: the f64 path and the f32 tables (whose predictions are never NaN).
+    let finite = |p: &[f32]| assert!(p.iter().all(|v| v.is_finite()));
     if let Ok(nb) = CategoricalNb::<2, 4, 3>::from_blob(data) {
         let _ = nb.predict_proba(&[0, 2, 0, 1], None);
+        if let Ok(Ok(p)) = nb.log_tables().map(|t| t.predict_proba(&[0, 2, 0, 1], None)) {
+            finite(&p);
+        }
     }
     if let Ok(nb) = BernoulliNb::<2, 3>::from_blob(data) {
-        let _ = nb.predict_proba(&[true, false, false], Some(&[true, true, false]));
+        let (x, mask) = ([true, false, false], [true, true, false]);
+        let _ = nb.predict_proba(&x, Some(&mask));
+        if let Ok(Ok(p)) = nb.log_tables().map(|t| t.predict_proba(&x, Some(&mask))) {
+            finite(&p);
+        }
+    }
+    if let Ok(nb) = MultinomialNb::<2, 3>::from_blob(data) {
+        let _ = nb.predict_proba(&[1.0, 0.0, 2.0]);
+        if let Ok(Ok(p)) = nb.log_tables().map(|t| t.predict_proba(&[1.0, 0.0, 2.0])) {
+            finite(&p);
+        }
+    }
+    if let Ok(nb) = GaussianNb::<3, 4>::from_blob(data) {
+        let _ = nb.predict_proba(&[5.9, 3.0, 5.1, 1.8]);
+        if let Ok(Ok(p)) = nb.log_tables().map(|t| t.predict_proba(&[5.9, 3.0, 5.1, 1.8])) {
+            finite(&p);
+        }
     }
     if let Ok(q) = QTable::<16, 4>::from_blob(data) {
         let _ = q.policy();

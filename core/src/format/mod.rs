@@ -47,7 +47,9 @@
 //! the caller sizes the buffers from the shape words): MLP [`write_mlp_blob`] /
 //! [`decode_mlp_shape`], MDN [`write_mdn_blob`] / [`decode_mdn_shape`], naive Bayes
 //! [`write_categorical_blob`] / [`decode_categorical_shape`], [`write_bernoulli_blob`] /
-//! [`decode_bernoulli_shape`] then [`read_nb_params`], Q-table [`write_qtable_blob`] /
+//! [`decode_bernoulli_shape`], [`write_multinomial_blob`] / [`decode_multinomial_shape`] then
+//! [`read_nb_params`], [`write_gaussian_blob`] / [`decode_gaussian_shape`] then
+//! [`read_gaussian_params`], Q-table [`write_qtable_blob`] /
 //! [`decode_qtable_shape`] then [`BlobView::copy_params`].
 //!
 //! Adding a model kind adds its shape words and parameter order here, without a new version.
@@ -60,11 +62,12 @@
 //! | 2 | [`ModelKind::Mdn`] | `NL` (trunk layers), `K` (components), `L` (target dimension), `σ_min` as `f32` bits, the `NL + 1` trunk widths (input first, last `K (L + 2)`), then per layer: activation id, LeakyReLU slope bits (the last activation Identity). `3NL + 5` words. Parameters: the trunk's, in the MLP order ([`Mdn`](crate::models::mdn::Mdn)). Standardisation: input columns, and one output column per target dimension. |
 //! | 3 | [`ModelKind::NaiveBayesCategorical`] | `C` (classes), `F` (features), `V` (value capacity = stride), `α` as `f32` bits, prior flag (0 learned, 1 fixed), then `V_i` per feature (`1 ≤ V_i ≤ V`). `5 + F` words. Parameters: `N_y` (`C`), `N_{y,i,v}` (`C·F·V` at `(y·F + i)·V + v`), then `C` prior probabilities if the flag is 1 ([`CategoricalNb`](crate::models::naive_bayes::CategoricalNb)). |
 //! | 4 | [`ModelKind::NaiveBayesBernoulli`] | `C`, `F`, `α` bits, prior flag. 4 words. Parameters: `N_y` (`C`), `N_{y,i}` (`C·F` at `y·F + i`), then `C` prior probabilities if the flag is 1 ([`BernoulliNb`](crate::models::naive_bayes::BernoulliNb)). |
-//! | 5 | [`ModelKind::NaiveBayesMultinomial`] | reserved |
-//! | 6 | [`ModelKind::NaiveBayesGaussian`] | reserved |
+//! | 5 | [`ModelKind::NaiveBayesMultinomial`] | `C`, `F`, `α` bits, prior flag. 4 words. Parameters: `N_y` (`C`), the summed counts `N_{y,i}` (`C·F` at `y·F + i`, any `f32 ≥ 0`), then `C` prior probabilities if the flag is 1 ([`MultinomialNb`](crate::models::naive_bayes::MultinomialNb)). |
+//! | 6 | [`ModelKind::NaiveBayesGaussian`] | `C`, `F`, `var_smoothing` as `f64` bits (low word, high word), prior flag. 5 words. Parameters: `n_y` (`C`), then each `f64` Welford statistic as three `f32` words `(h, m, l)` read as `(h + m) + l` (lossless, [`split_f64`]): `μ_{y,i}` (`C·F` at `y·F + i`), `M2_{y,i}` (`C·F`), the all-sample mean (`F`) and `M2` (`F`); then `C` prior probabilities if the flag is 1. `C + 3(2CF + 2F)` (+ `C`) parameters ([`GaussianNb`](crate::models::naive_bayes::GaussianNb)). |
 //! | 7 | [`ModelKind::QTable`] | `S` (states), `A` (actions). 2 words. Parameters: `Q(s, a)` row-major, `S·A` ([`QTable`](crate::models::qlearn::QTable)). |
 //!
-//! Naive Bayes counts must be `≥ 0`, `α` finite and `≥ 0`, a fixed prior sum to 1; naive Bayes
+//! Naive Bayes counts (and the Gaussian `M2`, a sum of squared deviations) must be `≥ 0`, `α`
+//! and `var_smoothing` finite and `≥ 0`, a fixed prior sum to 1; naive Bayes
 //! and Q-table blobs carry no standardisation constants. Every typed loader reports a shape that
 //! differs from its const generics as [`FormatError::ShapeMismatch`] with the expected (typed)
 //! and found (blob) values.
@@ -92,6 +95,7 @@ mod error;
 mod mdn;
 mod mlp;
 mod naive_bayes;
+mod nb_gaussian;
 mod qtable;
 mod view;
 mod write;
@@ -102,8 +106,13 @@ pub use mdn::{decode_mdn_shape, mdn_blob_len, mdn_shape_words, write_mdn_blob};
 pub use mlp::{decode_mlp_shape, mlp_blob_len, write_mlp_blob, MlpRef, MLP_SHAPE_WORDS_PER_LAYER};
 pub use naive_bayes::{
     bernoulli_blob_len, categorical_blob_len, categorical_shape_words, decode_bernoulli_shape,
-    decode_categorical_shape, read_nb_params, write_bernoulli_blob, write_categorical_blob,
-    NbShape, BERNOULLI_SHAPE_WORDS,
+    decode_categorical_shape, decode_multinomial_shape, multinomial_blob_len, read_nb_params,
+    write_bernoulli_blob, write_categorical_blob, write_multinomial_blob, NbShape,
+    BERNOULLI_SHAPE_WORDS, MULTINOMIAL_SHAPE_WORDS,
+};
+pub use nb_gaussian::{
+    decode_gaussian_shape, gaussian_blob_len, gaussian_param_count, join_f64, read_gaussian_params,
+    split_f64, write_gaussian_blob, GaussianShape, F64_WORDS, GAUSSIAN_SHAPE_WORDS,
 };
 pub use qtable::{decode_qtable_shape, qtable_blob_len, write_qtable_blob, QTABLE_SHAPE_WORDS};
 pub use view::{BlobView, ScalingView};
@@ -150,9 +159,9 @@ pub enum ModelKind {
     NaiveBayesCategorical,
     /// Bernoulli naive Bayes ([`BernoulliNb`](crate::models::naive_bayes::BernoulliNb)), id 4.
     NaiveBayesBernoulli,
-    /// Multinomial naive Bayes, id 5 (reserved).
+    /// Multinomial naive Bayes ([`MultinomialNb`](crate::models::naive_bayes::MultinomialNb)), id 5.
     NaiveBayesMultinomial,
-    /// Gaussian naive Bayes, id 6 (reserved).
+    /// Gaussian naive Bayes ([`GaussianNb`](crate::models::naive_bayes::GaussianNb)), id 6.
     NaiveBayesGaussian,
     /// Tabular Q-learning Q-table ([`QTable`](crate::models::qlearn::QTable)), id 7.
     QTable,

@@ -1,4 +1,5 @@
-//! Naive Bayes blobs: categorical (kind 3) and Bernoulli (kind 4).
+//! Naive Bayes blobs of the count-based variants: categorical (kind 3), Bernoulli (kind 4) and
+//! multinomial (kind 5). (Gaussian, kind 6, is in `nb_gaussian.rs`.)
 //!
 //! **Categorical** shape words (`5 + F`): `C` (classes), `F` (features), `V` (value capacity,
 //! the stride of the counts), `α` as `f32` bits, the prior flag (0 learned, 1 fixed), then
@@ -8,15 +9,18 @@
 //! **Bernoulli** shape words (4): `C`, `F`, `α` bits, the prior flag. Parameters: `N_y` (`C`),
 //! `N_{y,i}` (`C·F`, at `y·F + i`), then with a fixed prior the `C` probabilities.
 //!
+//! **Multinomial**: the Bernoulli layout with `N_{y,i}` the summed counts of feature `i` over
+//! class `y` (any non-negative `f32`, not only whole numbers).
+//!
 //! Counts must be `≥ 0`, `α` finite and `≥ 0`, a fixed prior non-negative and summing to 1
 //! (within `1e-4`). Neither kind has standardisation constants.
 
 use super::view::BlobView;
 use super::write::{blob_len, write_blob_iter};
 use super::{FormatError, ModelKind};
-use crate::models::naive_bayes::{common, BernoulliNb, CategoricalNb, Prior};
+use crate::models::naive_bayes::{common, BernoulliNb, CategoricalNb, MultinomialNb, Prior};
 
-type Result2<T> = core::result::Result<T, FormatError>;
+pub(super) type Result2<T> = core::result::Result<T, FormatError>;
 
 /// Number of shape words of a categorical naive Bayes blob with `f` features.
 pub const fn categorical_shape_words(f: usize) -> usize {
@@ -26,8 +30,11 @@ pub const fn categorical_shape_words(f: usize) -> usize {
 /// Number of shape words of a Bernoulli naive Bayes blob.
 pub const BERNOULLI_SHAPE_WORDS: usize = 4;
 
+/// Number of shape words of a multinomial naive Bayes blob.
+pub const MULTINOMIAL_SHAPE_WORDS: usize = 4;
+
 /// Checks the shape word count and each `(index, what, expected)` word.
-fn expect_words(
+pub(super) fn expect_words(
     view: &BlobView<'_>,
     n: usize,
     words: &[(usize, &'static str, usize)],
@@ -60,7 +67,7 @@ fn expect_words(
 }
 
 /// Decodes `α` (word `i`) and the prior flag (word `i + 1`); returns `(α, fixed prior)`.
-fn alpha_and_prior(view: &BlobView<'_>, i: usize) -> Result2<(f32, bool)> {
+pub(super) fn alpha_and_prior(view: &BlobView<'_>, i: usize) -> Result2<(f32, bool)> {
     let alpha = f32::from_bits(view.shape_word(i).unwrap_or(0));
     if !alpha.is_finite() {
         return Err(FormatError::NonFinite {
@@ -219,7 +226,19 @@ pub fn decode_categorical_shape(view: &BlobView<'_>, n_values: &mut [usize]) -> 
 /// no standardisation, `C ≥ 1`, `F ≥ 1`, `α` and the prior flag (`v_stride` is 1). Read the
 /// values with [`read_nb_params`].
 pub fn decode_bernoulli_shape(view: &BlobView<'_>) -> Result2<NbShape> {
-    view.expect_kind(ModelKind::NaiveBayesBernoulli)?;
+    decode_class_feature_shape(view, ModelKind::NaiveBayesBernoulli)
+}
+
+/// Decodes a multinomial naive Bayes blob's shape (kind 5), with the checks of
+/// [`decode_bernoulli_shape`]. Read the values with [`read_nb_params`].
+pub fn decode_multinomial_shape(view: &BlobView<'_>) -> Result2<NbShape> {
+    decode_class_feature_shape(view, ModelKind::NaiveBayesMultinomial)
+}
+
+/// The shape of the kinds whose shape words are `C`, `F`, `α` bits, prior flag (Bernoulli,
+/// multinomial).
+fn decode_class_feature_shape(view: &BlobView<'_>, kind: ModelKind) -> Result2<NbShape> {
+    view.expect_kind(kind)?;
     expect_words(view, BERNOULLI_SHAPE_WORDS, &[])?;
     let word = |i: usize| view.shape_word(i).unwrap_or(0) as usize;
     let (c, f) = (word(0), word(1));
@@ -283,9 +302,15 @@ pub const fn bernoulli_blob_len(c: usize, f: usize, fixed_prior: bool) -> usize 
     blob_len(BERNOULLI_SHAPE_WORDS, 0, 0, c + c * f + prior)
 }
 
+/// Length of a multinomial naive Bayes blob with `c` classes, `f` features and, if
+/// `fixed_prior`, a stored prior.
+pub const fn multinomial_blob_len(c: usize, f: usize, fixed_prior: bool) -> usize {
+    bernoulli_blob_len(c, f, fixed_prior)
+}
+
 /// Checks the lengths of runtime-sized naive Bayes statistics: `C = class_count.len() ≥ 1`,
 /// `counts.len() = C · per_class`, a prior of `C`.
-fn check_stats(
+pub(super) fn check_stats(
     class_count: &[f32],
     counts: &[f32],
     per_class: usize,
@@ -296,6 +321,14 @@ fn check_stats(
         return Err(FormatError::InvalidValue {
             what: "naive bayes shape (needs classes and features)",
             index: 0,
+        });
+    }
+    // Negative values would not parse back: refuse them here (index as in the blob).
+    let values = class_count.iter().chain(counts).chain(prior.unwrap_or(&[]));
+    if let Some(i) = values.into_iter().position(|&v| v < 0.0) {
+        return Err(FormatError::InvalidValue {
+            what: "naive bayes counts / prior (must be >= 0)",
+            index: i,
         });
     }
     let prior_len = prior.map_or(c, <[f32]>::len);
@@ -372,6 +405,35 @@ pub fn write_bernoulli_blob(
     alpha: f32,
     prior: Option<&[f32]>,
 ) -> Result2<usize> {
+    let kind = ModelKind::NaiveBayesBernoulli;
+    write_class_feature_blob(out, kind, class_count, counts, features, alpha, prior)
+}
+
+/// Writes the blob of a runtime-sized multinomial naive Bayes model (kind 5): `class_count`
+/// (`C`), summed counts (`C·F`, at `y·F + i`, with `F = features`), `alpha` and an optional
+/// fixed prior (`C`). Returns the blob's length ([`multinomial_blob_len`]).
+pub fn write_multinomial_blob(
+    out: &mut [u8],
+    class_count: &[f32],
+    counts: &[f32],
+    features: usize,
+    alpha: f32,
+    prior: Option<&[f32]>,
+) -> Result2<usize> {
+    let kind = ModelKind::NaiveBayesMultinomial;
+    write_class_feature_blob(out, kind, class_count, counts, features, alpha, prior)
+}
+
+/// The writer of the kinds whose shape words are `C`, `F`, `α` bits, prior flag.
+fn write_class_feature_blob(
+    out: &mut [u8],
+    kind: ModelKind,
+    class_count: &[f32],
+    counts: &[f32],
+    features: usize,
+    alpha: f32,
+    prior: Option<&[f32]>,
+) -> Result2<usize> {
     check_stats(class_count, counts, features, prior)?;
     let c = class_count.len();
     let shape = |i: usize| match i {
@@ -383,7 +445,7 @@ pub fn write_bernoulli_blob(
     let n = c + counts.len() + prior.map_or(0, |_| c);
     write_blob_iter(
         out,
-        ModelKind::NaiveBayesBernoulli,
+        kind,
         BERNOULLI_SHAPE_WORDS,
         shape,
         None,
@@ -394,7 +456,7 @@ pub fn write_bernoulli_blob(
 }
 
 /// The parameters of a naive Bayes blob: class counts, counts, then the fixed prior.
-fn stats_param<'a>(
+pub(super) fn stats_param<'a>(
     class_count: &'a [f32],
     counts: &'a [f32],
     prior: Option<&'a [f32]>,
@@ -475,54 +537,75 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
     }
 }
 
-impl<const C: usize, const F: usize> BernoulliNb<C, F> {
-    /// Length of this model's blob (learned prior; a fixed prior adds `4·C` bytes).
-    pub const BLOB_LEN: usize = bernoulli_blob_len(C, F, false);
+/// `BLOB_LEN`, `blob_len`, `from_blob`, `to_blob` of the typed models whose blob is `C`, `F`,
+/// `α`, prior flag, then `N_y` and `N_{y,i}` (Bernoulli, multinomial).
+macro_rules! class_feature_blob {
+    ($model:ident, $kind:expr, $name:literal, $write:ident, $len:ident) => {
+        impl<const C: usize, const F: usize> $model<C, F> {
+            /// Length of this model's blob (learned prior; a fixed prior adds `4·C` bytes).
+            pub const BLOB_LEN: usize = $len(C, F, false);
 
-    /// Length of this model's blob as [`to_blob`](Self::to_blob) writes it.
-    pub fn blob_len(&self) -> usize {
-        bernoulli_blob_len(C, F, self.fixed_prior().is_some())
-    }
+            /// Length of this model's blob as [`to_blob`](Self::to_blob) writes it.
+            pub fn blob_len(&self) -> usize {
+                $len(C, F, self.fixed_prior().is_some())
+            }
 
-    /// Loads a Bernoulli naive Bayes blob (kind 4): every check of [`BlobView::parse`] plus
-    /// kind, `C`, `F` (expected vs found), `α`, the prior flag, non-negative counts and a
-    /// valid fixed prior.
-    pub fn from_blob(bytes: &[u8]) -> Result2<Self> {
-        let view = BlobView::parse(bytes)?;
-        view.expect_kind(ModelKind::NaiveBayesBernoulli)?;
-        expect_words(
-            &view,
-            BERNOULLI_SHAPE_WORDS,
-            &[
-                (0, "naive bayes classes", C),
-                (1, "naive bayes features", F),
-            ],
-        )?;
-        let (alpha, fixed) = alpha_and_prior(&view, 2)?;
-        let mut nb = Self::new(alpha).map_err(|_| FormatError::InvalidValue {
-            what: "naive bayes alpha",
-            index: 2,
-        })?;
-        let mut class_count = [0.0; C];
-        let mut counts = [[0.0f32; F]; C];
-        let prior = read_stats(&view, fixed, counts.as_flattened_mut(), &mut class_count)?;
-        let invalid = |what| FormatError::InvalidValue { what, index: 0 };
-        nb.set_counts(&class_count, counts.as_flattened())
-            .map_err(|_| invalid("naive bayes counts"))?;
-        nb.set_prior(prior)
-            .map_err(|_| invalid("naive bayes prior"))?;
-        Ok(nb)
-    }
+            #[doc = concat!("Loads a ", $name, " naive Bayes blob: every check of [`BlobView::parse`] plus")]
+            /// kind, `C`, `F` (expected vs found), `α`, the prior flag, non-negative counts
+            /// and a valid fixed prior.
+            pub fn from_blob(bytes: &[u8]) -> Result2<Self> {
+                let view = BlobView::parse(bytes)?;
+                view.expect_kind($kind)?;
+                expect_words(
+                    &view,
+                    BERNOULLI_SHAPE_WORDS,
+                    &[
+                        (0, "naive bayes classes", C),
+                        (1, "naive bayes features", F),
+                    ],
+                )?;
+                let (alpha, fixed) = alpha_and_prior(&view, 2)?;
+                let mut nb = Self::new(alpha).map_err(|_| FormatError::InvalidValue {
+                    what: "naive bayes alpha",
+                    index: 2,
+                })?;
+                let mut class_count = [0.0; C];
+                let mut counts = [[0.0f32; F]; C];
+                let prior = read_stats(&view, fixed, counts.as_flattened_mut(), &mut class_count)?;
+                let invalid = |what| FormatError::InvalidValue { what, index: 0 };
+                nb.set_counts(&class_count, counts.as_flattened())
+                    .map_err(|_| invalid("naive bayes counts"))?;
+                nb.set_prior(prior)
+                    .map_err(|_| invalid("naive bayes prior"))?;
+                Ok(nb)
+            }
 
-    /// Writes the blob into `out`; returns its length ([`blob_len`](Self::blob_len)).
-    pub fn to_blob(&self, out: &mut [u8]) -> Result2<usize> {
-        write_bernoulli_blob(
-            out,
-            self.class_count(),
-            self.counts().as_flattened(),
-            F,
-            self.alpha(),
-            self.fixed_prior().map(|p| &p[..]),
-        )
-    }
+            /// Writes the blob into `out`; returns its length ([`blob_len`](Self::blob_len)).
+            pub fn to_blob(&self, out: &mut [u8]) -> Result2<usize> {
+                $write(
+                    out,
+                    self.class_count(),
+                    self.counts().as_flattened(),
+                    F,
+                    self.alpha(),
+                    self.fixed_prior().map(|p| &p[..]),
+                )
+            }
+        }
+    };
 }
+
+class_feature_blob!(
+    BernoulliNb,
+    ModelKind::NaiveBayesBernoulli,
+    "Bernoulli (kind 4)",
+    write_bernoulli_blob,
+    bernoulli_blob_len
+);
+class_feature_blob!(
+    MultinomialNb,
+    ModelKind::NaiveBayesMultinomial,
+    "multinomial (kind 5)",
+    write_multinomial_blob,
+    multinomial_blob_len
+);

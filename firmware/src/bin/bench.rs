@@ -13,8 +13,10 @@
 //!
 //! 4. `mdn`        — one inference of the PRML inverse MDN (`models/prml_inverse.bin`, trunk
 //!    1 → 5 tanh → 9, K = 3): trunk forward and head, i.e. ln π (log-softmax), σ = exp, μ.
-//! 5. `nb`         — one categorical naive Bayes prediction (`predict_proba`) of the SPEC golf
-//!    query with the model learnt from the 14 rows (2 classes, 4 features; f64 log-space math).
+//! 5. `nb`         — one categorical naive Bayes prediction of the SPEC golf query with the
+//!    model learnt from the 14 rows (2 classes, 4 features), on the device's `f32` path:
+//!    `CategoricalTables::predict_proba` (log-probability tables built once by `log_tables()`
+//!    outside the region; `f32` adds and softmax).
 //! 6. `qlearn`     — one tabular Q-learning update on a 16 × 4 table (FrozenLake 4×4).
 //!
 //! The binary also checks that the three MLP inferences agree bit for bit and that the other
@@ -169,7 +171,7 @@ fn main() -> ! {
     for (x, y) in GOLF {
         golf = golf.and_then(|mut nb| nb.update(&x, y).ok().map(|_| nb));
     }
-    let Some(golf) = golf else {
+    let Some(golf) = golf.and_then(|nb| nb.log_tables().ok()) else {
         defmt::error!("golf training failed");
         fw::finish(false)
     };

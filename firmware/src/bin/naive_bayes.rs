@@ -7,7 +7,10 @@
 //!    by core on the host from the counts 30 spam / 100 ham) scores a message with "viagra"
 //!    present, "limited" absent and the third word ignored (feature mask): `P(spam) = 0.9127`.
 //!
-//! Exits 0 only if both figures match to 1e-4.
+//! Each figure is computed twice: by the models' `f64` `predict_proba` and by the device's `f32`
+//! path (`log_tables()`: `f32` log-probability tables, for golf kept current during learning by
+//! `refresh_class` after each row). Exits 0 only if all four match the SPEC to 1e-4 (and the
+//! two paths agree to 1e-6).
 #![no_std]
 #![no_main]
 
@@ -45,11 +48,17 @@ const GOLF: [([usize; 4], usize); 14] = [
 const GOLF_P_NO: f32 = 0.7954;
 const SPAM_P_SPAM: f32 = 0.9127;
 
-/// Learns the golf table row by row; returns `P(no | sunny, cool, high, windy)`.
-fn golf() -> embedml::Result<f32> {
+/// Largest difference allowed between the `f64` and `f32` paths.
+const PATHS_AGREE: f32 = 1e-6;
+
+/// Learns the golf table row by row (refreshing the `f32` tables after each row); returns
+/// `P(no | sunny, cool, high, windy)` from the `f64` and the `f32` path.
+fn golf() -> embedml::Result<(f32, f32)> {
     let mut nb = CategoricalNb::<2, 4, 3>::new([3, 3, 2, 2], 0.0)?;
+    let mut tables = nb.log_tables()?;
     for (x, y) in GOLF {
         nb.update(&x, y)?;
+        tables.refresh_class(&nb, y)?;
     }
     let counts = nb.class_count();
     defmt::info!(
@@ -64,11 +73,17 @@ fn golf() -> embedml::Result<f32> {
         p[0],
         if class == 0 { "no" } else { "yes" }
     );
-    Ok(p[0])
+    let q = tables.predict_proba(&[0, 2, 0, 1], None)?;
+    defmt::info!(
+        "golf (f32 tables, refreshed per row): P(no | sunny, cool, high, windy) = {=f32}",
+        q[0]
+    );
+    Ok((p[0], q[0]))
 }
 
-/// Loads the host's spam filter; returns `P(spam | viagra, not limited)`.
-fn spam() -> Option<f32> {
+/// Loads the host's spam filter; returns `P(spam | viagra, not limited)` from the `f64` and
+/// the `f32` path.
+fn spam() -> Option<(f32, f32)> {
     let nb = match BernoulliNb::<2, 3>::from_blob(SPAM) {
         Ok(nb) => nb,
         Err(e) => {
@@ -83,10 +98,18 @@ fn spam() -> Option<f32> {
         nb.class_count()[1]
     );
     let (x, mask) = ([true, false, false], [true, true, false]);
-    match nb.predict_proba(&x, Some(&mask)) {
-        Ok(p) => {
-            defmt::info!("spam: P(spam | viagra, not limited) = {=f32}", p[0]);
-            Some(p[0])
+    let both = nb.predict_proba(&x, Some(&mask)).and_then(|p| {
+        let q = nb.log_tables()?.predict_proba(&x, Some(&mask))?;
+        Ok((p[0], q[0]))
+    });
+    match both {
+        Ok((p, q)) => {
+            defmt::info!("spam: P(spam | viagra, not limited) = {=f32}", p);
+            defmt::info!(
+                "spam (f32 tables): P(spam | viagra, not limited) = {=f32}",
+                q
+            );
+            Some((p, q))
         }
         Err(e) => {
             defmt::error!("spam predict failed: {}", e);
@@ -100,10 +123,12 @@ fn main() -> ! {
     fw::hello("naive_bayes");
     let mut ok = true;
     match golf() {
-        Ok(p) => {
-            let good = (p - GOLF_P_NO).abs() <= TOLERANCE;
+        Ok((p, q)) => {
+            let good = (p - GOLF_P_NO).abs() <= TOLERANCE
+                && (q - GOLF_P_NO).abs() <= TOLERANCE
+                && (p - q).abs() <= PATHS_AGREE;
             if !good {
-                defmt::error!("golf: expected {=f32}", GOLF_P_NO);
+                defmt::error!("golf: expected {=f32} on both paths", GOLF_P_NO);
             }
             ok &= good;
         }
@@ -113,10 +138,12 @@ fn main() -> ! {
         }
     }
     match spam() {
-        Some(p) => {
-            let good = (p - SPAM_P_SPAM).abs() <= TOLERANCE;
+        Some((p, q)) => {
+            let good = (p - SPAM_P_SPAM).abs() <= TOLERANCE
+                && (q - SPAM_P_SPAM).abs() <= TOLERANCE
+                && (p - q).abs() <= PATHS_AGREE;
             if !good {
-                defmt::error!("spam: expected {=f32}", SPAM_P_SPAM);
+                defmt::error!("spam: expected {=f32} on both paths", SPAM_P_SPAM);
             }
             ok &= good;
         }

@@ -17,10 +17,11 @@
 use embedml::error::check_len;
 use embedml::kernels::loss::Loss;
 use embedml::models::mlp::{check_layers, Layer};
-use embedml::optim::Optimizer;
+use embedml::optim::{AnyOptimizer, Optimizer};
 use embedml::{Activation, Error};
 use rayon::prelude::*;
 
+use super::{Backend, Gemm};
 use crate::error::Result;
 
 /// Elementwise work shorter than this runs on the calling thread.
@@ -521,6 +522,290 @@ fn backprop(
                 prev,
             )?;
         }
+    }
+    Ok(())
+}
+
+/// The CPU as a [`Backend`]: `Vec<f32>` buffers, [`gemm`] for the products, core's functions
+/// (through [`activation_forward`], [`activation_backward`], [`loss_rows`], the MDN head rows
+/// and [`optimizer_step`]) for everything else, with exactly the rounding of the functions
+/// above (the MLP and MDN training results are the same as before the backend existed).
+#[derive(Debug, Clone, Default)]
+pub struct CpuBackend {
+    loss: f64,
+}
+
+impl CpuBackend {
+    /// A CPU backend with a zero loss accumulator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+fn prefix<'a>(buf: &'a [f32], len: usize, what: &'static str) -> Result<&'a [f32]> {
+    buf.get(..len).ok_or_else(|| {
+        Error::ShapeMismatch {
+            what,
+            expected: len,
+            found: buf.len(),
+        }
+        .into()
+    })
+}
+
+fn prefix_mut<'a>(buf: &'a mut [f32], len: usize, what: &'static str) -> Result<&'a mut [f32]> {
+    let found = buf.len();
+    buf.get_mut(..len).ok_or_else(|| {
+        Error::ShapeMismatch {
+            what,
+            expected: len,
+            found,
+        }
+        .into()
+    })
+}
+
+fn range<'a>(buf: &'a [f32], off: usize, len: usize, what: &'static str) -> Result<&'a [f32]> {
+    buf.get(off..off + len).ok_or_else(|| {
+        Error::ShapeMismatch {
+            what,
+            expected: off + len,
+            found: buf.len(),
+        }
+        .into()
+    })
+}
+
+/// The MDN head's loss and gradient on every row (see
+/// [`crate::models::mdn::head_rows`]), the CPU side of the `mdn_head` kernel.
+pub fn mdn_head_rows(
+    head: &embedml::models::mdn::Head,
+    out: &[f32],
+    t: &[f32],
+    grad: &mut [f32],
+) -> Result<f64> {
+    crate::models::mdn::head_rows(head, out, t, grad)
+}
+
+impl Backend for CpuBackend {
+    type Buf = Vec<f32>;
+    /// The row widths `(x_width, t_width)`.
+    type Data = (usize, usize);
+
+    fn describe(&self) -> String {
+        format!("cpu ({} threads)", rayon::current_num_threads())
+    }
+
+    fn alloc(&mut self, len: usize) -> Result<Vec<f32>> {
+        Ok(vec![0.0; len])
+    }
+
+    fn upload(&mut self, src: &[f32], dst: &mut Vec<f32>) -> Result<()> {
+        prefix_mut(dst, src.len(), "upload destination")?.copy_from_slice(src);
+        Ok(())
+    }
+
+    fn download(&mut self, src: &Vec<f32>, dst: &mut [f32]) -> Result<()> {
+        dst.copy_from_slice(prefix(src, dst.len(), "download source")?);
+        Ok(())
+    }
+
+    fn zero(&mut self, buf: &mut Vec<f32>, len: usize) -> Result<()> {
+        prefix_mut(buf, len, "zeroed buffer")?.fill(0.0);
+        Ok(())
+    }
+
+    fn scale(&mut self, buf: &mut Vec<f32>, len: usize, s: f32) -> Result<()> {
+        scale(prefix_mut(buf, len, "scaled buffer")?, s);
+        Ok(())
+    }
+
+    fn gemm(&mut self, g: Gemm, a: &Vec<f32>, b: &Vec<f32>, c: &mut Vec<f32>) -> Result<()> {
+        let (na, nb, nc) = g.extents();
+        let a = range(a, g.a_off, na, "gemm left operand")?;
+        let b = range(b, g.b_off, nb, "gemm right operand")?;
+        let c_len = c.len();
+        let c = c
+            .get_mut(g.c_off..g.c_off + nc)
+            .ok_or(Error::ShapeMismatch {
+                what: "gemm output",
+                expected: g.c_off + nc,
+                found: c_len,
+            })?;
+        let a = if g.a_t {
+            MatRef::row_major(a, g.k, g.m).t()
+        } else {
+            MatRef::row_major(a, g.m, g.k)
+        };
+        let b = if g.b_t {
+            MatRef::row_major(b, g.n, g.k).t()
+        } else {
+            MatRef::row_major(b, g.k, g.n)
+        };
+        gemm(g.alpha, a, b, g.beta, c)
+    }
+
+    fn bias_act_forward(
+        &mut self,
+        act: Activation,
+        bias: &Vec<f32>,
+        bias_off: usize,
+        rows: usize,
+        cols: usize,
+        pre: &mut Vec<f32>,
+        post: &mut Vec<f32>,
+    ) -> Result<()> {
+        let n = rows * cols;
+        let a = prefix_mut(pre, n, "pre-activations")?;
+        add_bias(a, range(bias, bias_off, cols, "bias")?)?;
+        activation_forward(act, a, prefix_mut(post, n, "activations")?)
+    }
+
+    fn act_backward(
+        &mut self,
+        act: Activation,
+        pre: &Vec<f32>,
+        post: &Vec<f32>,
+        len: usize,
+        delta: &mut Vec<f32>,
+    ) -> Result<()> {
+        activation_backward(
+            act,
+            prefix(pre, len, "pre-activations")?,
+            prefix(post, len, "activations")?,
+            prefix_mut(delta, len, "deltas")?,
+        )
+    }
+
+    fn bias_grad(
+        &mut self,
+        delta: &Vec<f32>,
+        rows: usize,
+        cols: usize,
+        grads: &mut Vec<f32>,
+        off: usize,
+    ) -> Result<()> {
+        let found = grads.len();
+        let g = grads.get_mut(off..off + cols).ok_or(Error::ShapeMismatch {
+            what: "bias gradient",
+            expected: off + cols,
+            found,
+        })?;
+        add_bias_grad(prefix(delta, rows * cols, "deltas")?, g)
+    }
+
+    fn loss_rows(
+        &mut self,
+        loss: Loss,
+        out: &Vec<f32>,
+        t: &Vec<f32>,
+        rows: usize,
+        cols: usize,
+        grad: &mut Vec<f32>,
+    ) -> Result<()> {
+        let n = rows * cols;
+        let s = loss_rows(
+            loss,
+            prefix(out, n, "outputs")?,
+            prefix(t, n, "targets")?,
+            cols,
+            prefix_mut(grad, n, "output gradient")?,
+        )?;
+        self.loss += s as f64;
+        Ok(())
+    }
+
+    fn mdn_head(
+        &mut self,
+        head: &embedml::models::mdn::Head,
+        out: &Vec<f32>,
+        t: &Vec<f32>,
+        rows: usize,
+        grad: &mut Vec<f32>,
+        grad_scale: f32,
+    ) -> Result<()> {
+        let (o, l) = (head.output_len(), head.l());
+        let g = prefix_mut(grad, rows * o, "output gradient")?;
+        let s = mdn_head_rows(
+            head,
+            prefix(out, rows * o, "outputs")?,
+            prefix(t, rows * l, "targets")?,
+            g,
+        )?;
+        if grad_scale != 1.0 {
+            scale(g, grad_scale);
+        }
+        self.loss += s;
+        Ok(())
+    }
+
+    fn take_loss(&mut self) -> Result<f64> {
+        Ok(std::mem::take(&mut self.loss))
+    }
+
+    fn optimizer_step(
+        &mut self,
+        opt: &mut AnyOptimizer,
+        params: &mut Vec<f32>,
+        grads: &Vec<f32>,
+        state: &mut Vec<f32>,
+        len: usize,
+    ) -> Result<()> {
+        let s = opt.state_len(len);
+        optimizer_step(
+            opt,
+            prefix_mut(params, len, "parameters")?,
+            prefix(grads, len, "gradients")?,
+            prefix_mut(state, s, "optimizer state")?,
+        )
+    }
+
+    fn prepare_data(
+        &mut self,
+        x: &[f32],
+        t: &[f32],
+        x_width: usize,
+        t_width: usize,
+    ) -> Result<(usize, usize)> {
+        if x_width == 0 || t_width == 0 || x.len() / x_width != t.len() / t_width {
+            return Err(Error::ShapeMismatch {
+                what: "training set rows",
+                expected: x.len() / x_width.max(1),
+                found: t.len() / t_width.max(1),
+            }
+            .into());
+        }
+        Ok((x_width, t_width))
+    }
+
+    fn load_batch(
+        &mut self,
+        data: &(usize, usize),
+        x: &[f32],
+        t: &[f32],
+        idx: &[usize],
+        xb: &mut Vec<f32>,
+        tb: &mut Vec<f32>,
+    ) -> Result<()> {
+        gather_rows(x, data.0, idx, xb)?;
+        gather_rows(t, data.1, idx, tb)
+    }
+}
+
+/// Copies the rows `idx` (each `width` wide) of `src` to the leading rows of `dst`, in order.
+pub fn gather_rows(src: &[f32], width: usize, idx: &[usize], dst: &mut [f32]) -> Result<()> {
+    let rows = src.len() / width.max(1);
+    let dst = prefix_mut(dst, idx.len() * width, "batch buffer")?;
+    for (d, &i) in dst.chunks_exact_mut(width).zip(idx) {
+        if i >= rows {
+            return Err(Error::OutOfRange {
+                what: "batch row",
+                index: i,
+                len: rows,
+            }
+            .into());
+        }
+        d.copy_from_slice(&src[i * width..(i + 1) * width]);
     }
     Ok(())
 }

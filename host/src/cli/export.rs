@@ -1,6 +1,6 @@
 //! `embedml export`: a trained model → its device blob (format v1, `core/src/format`) and the
 //! outputs the device must reproduce for a few inputs. Kinds: `mlp` (blob kind 1), `mdn` (2),
-//! `nb` categorical (3) and Bernoulli (4), `qlearn` (7); each model's
+//! `nb` categorical (3), Bernoulli (4), multinomial (5) and Gaussian (6), `qlearn` (7); each model's
 //! [`HostModel::export`](crate::models::HostModel::export) says what its outputs are.
 
 use std::path::{Path, PathBuf};
@@ -37,8 +37,8 @@ pub struct Args {
     #[arg(long, value_name = "EXPECTED.rs")]
     pub rust: Option<PathBuf>,
     /// Number of inputs in the expected outputs: MLP, mean ± 2 std of each input; MDN, spread
-    /// over the training range (π, μ, σ, mean, variance, mode per input); naive Bayes, distinct
-    /// synthetic rows of category indices (class probabilities); Q-table: ignored, every state
+    /// over the training range (π, μ, σ, mean, variance, mode per input); naive Bayes, synthetic
+    /// rows (category indices, 0/1, counts, or Gaussian draws per class; class probabilities); Q-table: ignored, every state
     /// (greedy action and Q row).
     #[arg(long, default_value_t = 5)]
     pub points: usize,
@@ -141,6 +141,20 @@ pub fn model_rust(blob: &[u8]) -> Result<String> {
             let sh = format::decode_bernoulli_shape(&view).map_err(bad)?;
             format!(
                 "embedml::models::naive_bayes::BernoulliNb<{}, {}>",
+                sh.classes, sh.features
+            )
+        }
+        Some(ModelKind::NaiveBayesMultinomial) => {
+            let sh = format::decode_multinomial_shape(&view).map_err(bad)?;
+            format!(
+                "embedml::models::naive_bayes::MultinomialNb<{}, {}>",
+                sh.classes, sh.features
+            )
+        }
+        Some(ModelKind::NaiveBayesGaussian) => {
+            let sh = format::decode_gaussian_shape(&view).map_err(bad)?;
+            format!(
+                "embedml::models::naive_bayes::GaussianNb<{}, {}>",
                 sh.classes, sh.features
             )
         }

@@ -1,7 +1,7 @@
 //! `embedml inspect`: what a device blob holds — header, shape, standardisation, parameters —
 //! after every check of the format (a corrupt file is a one-line error). MLP and MDN blobs show
-//! their layers (and the MDN head), naive Bayes blobs their classes, features, `α`, prior and
-//! class counts, Q-tables their size and greedy policy.
+//! their layers (and the MDN head), naive Bayes blobs (all four variants) their classes,
+//! features, `α` (Gaussian: `var_smoothing`), prior and class counts, Q-tables their size and greedy policy.
 
 use std::path::PathBuf;
 
@@ -52,9 +52,12 @@ pub fn describe(bytes: &[u8]) -> std::result::Result<String, String> {
     }
     match view.kind() {
         Some(ModelKind::Mdn) => s.push_str(&describe_mdn(&view)?),
-        Some(ModelKind::NaiveBayesCategorical | ModelKind::NaiveBayesBernoulli) => {
-            s.push_str(&describe_nb(&view)?)
-        }
+        Some(
+            ModelKind::NaiveBayesCategorical
+            | ModelKind::NaiveBayesBernoulli
+            | ModelKind::NaiveBayesMultinomial
+            | ModelKind::NaiveBayesGaussian,
+        ) => s.push_str(&describe_nb(&view)?),
         Some(ModelKind::QTable) => s.push_str(&describe_qtable(&view)?),
         _ => {}
     }
@@ -102,27 +105,37 @@ fn describe_mdn(view: &BlobView<'_>) -> std::result::Result<String, String> {
     ))
 }
 
-/// The naive Bayes line: variant, classes, features, α, prior and class counts.
+/// The naive Bayes line: variant, classes, features, α (or `var_smoothing`), prior and class
+/// counts.
 fn describe_nb(view: &BlobView<'_>) -> std::result::Result<String, String> {
     let b = crate::models::nb::decode_blob(view)?;
-    let sh = b.shape;
-    let (variant, values) = if b.n_values.is_empty() {
-        ("bernoulli", String::new())
-    } else {
-        let v: Vec<String> = b.n_values.iter().map(usize::to_string).collect();
-        (
-            "categorical",
-            format!(" (values per feature: {})", v.join(" ")),
-        )
+    let (c, f) = b.dims();
+    let (values, smoothing) = match &b {
+        crate::models::nb::BlobNb::Counts {
+            n_values, shape, ..
+        } => {
+            let values = if n_values.is_empty() {
+                String::new()
+            } else {
+                let v: Vec<String> = n_values.iter().map(usize::to_string).collect();
+                format!(" (values per feature: {})", v.join(" "))
+            };
+            (values, format!("alpha {}", shape.alpha))
+        }
+        crate::models::nb::BlobNb::Gaussian { shape, .. } => (
+            String::new(),
+            format!("var_smoothing {:e}", shape.var_smoothing),
+        ),
     };
-    let prior = if sh.fixed_prior {
-        format!("fixed prior {:?}", b.prior)
-    } else {
+    let prior = if b.prior().is_empty() {
         "learned prior".to_owned()
+    } else {
+        format!("fixed prior {:?}", b.prior())
     };
     Ok(format!(
-        "naive bayes {variant}: {} classes, {} features{values}, alpha {}, {prior}, class counts {:?}\n",
-        sh.classes, sh.features, sh.alpha, b.class_count
+        "naive bayes {}: {c} classes, {f} features{values}, {smoothing}, {prior}, class counts {:?}\n",
+        b.variant(),
+        b.class_count()
     ))
 }
 

@@ -1,8 +1,8 @@
 //! `mlp` — multilayer perceptron for regression, binary and multiclass classification.
 //!
 //! Storage and training loop on the host around core's math ([`embedml::models::mlp`]): the
-//! parameters are one flat `Vec<f32>` in core's order, trained batched on the CPU
-//! ([`crate::backend::cpu`]) with core's optimizers.
+//! parameters are one flat `Vec<f32>` in core's order, trained batched through a
+//! [`crate::backend::Backend`] (the CPU, or CUDA with `--device cuda`) with core's optimizers.
 //!
 //! ## Model file
 //! Tensors `layers.{l}.weight` `[n_out, n_in]` and `layers.{l}.bias` `[n_out]`; metadata
@@ -20,7 +20,9 @@ use embedml::optim::{Adam, AnyOptimizer, Momentum, Optimizer, Sgd};
 use embedml::{Activation, Rng};
 use serde::Serialize;
 
-use crate::backend::cpu;
+use crate::backend::cpu::{self, CpuBackend};
+use crate::backend::net::Net;
+use crate::backend::{select, Backend, Device, Selected};
 use crate::data::{Standardizer, Table};
 use crate::error::{HostError, Result};
 use crate::io::ModelFile;
@@ -261,6 +263,10 @@ pub struct TrainArgs {
     /// Print one JSON object on stdout at the end instead of the summary line.
     #[arg(long)]
     pub json: bool,
+    /// Where to train: cpu, cuda (needs a build with `--features cuda` and a GPU) or auto
+    /// (CUDA when usable, else the CPU; says which on stderr).
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: Device,
 }
 
 /// Training hyperparameters, stored in the model file's `training` metadata.
@@ -841,10 +847,17 @@ pub fn prepare(args: &TrainArgs, table: &Table) -> Result<MlpModel> {
 /// backend; `on_epoch(epoch, mean_loss)` is called after every epoch. Parameters are
 /// initialised from the seed first. Returns the last epoch's mean training loss (in the
 /// training space).
-pub fn fit(
+pub fn fit(model: &mut MlpModel, table: &Table, on_epoch: impl FnMut(usize, f64)) -> Result<f64> {
+    fit_on(model, table, &mut Selected::Cpu, on_epoch)
+}
+
+/// [`fit`] on the backend `device` (see [`crate::backend::select`]). The CPU gives exactly
+/// the results of [`fit`]; CUDA the same up to float rounding.
+pub fn fit_on(
     model: &mut MlpModel,
     table: &Table,
-    mut on_epoch: impl FnMut(usize, f64),
+    device: &mut Selected,
+    on_epoch: impl FnMut(usize, f64),
 ) -> Result<f64> {
     let h = model.hyper.clone();
     if h.batch == 0 {
@@ -858,47 +871,52 @@ pub fn fit(
     }
     let x = model.inputs(table)?;
     let t = model.targets(table)?;
-    let (n_in, n_out) = (model.layers[0].n_in, model.n_outputs());
-    let n = table.n_rows();
     let mut rng = Rng::new(h.seed);
     init(&model.layers, &mut model.params, &mut rng, Init::Default)?;
-    let loss = model.task.loss();
-    let mut opt = OptimizerKind::from_name(&h.optimizer)
+    let opt = OptimizerKind::from_name(&h.optimizer)
         .unwrap_or(OptimizerKind::Adam)
         .build(h.lr);
+    match device {
+        Selected::Cpu => fit_loop(&mut CpuBackend::new(), model, &x, &t, rng, opt, on_epoch),
+        Selected::Cuda(be) => fit_loop(&mut **be, model, &x, &t, rng, opt, on_epoch),
+    }
+}
+
+/// The epochs of [`fit_on`] on one backend: batches gathered in shuffled order, one
+/// [`Net::mlp_step`] each, the summed loss read once per epoch.
+fn fit_loop<B: Backend>(
+    be: &mut B,
+    model: &mut MlpModel,
+    x: &[f32],
+    t: &[f32],
+    mut rng: Rng,
+    mut opt: AnyOptimizer,
+    mut on_epoch: impl FnMut(usize, f64),
+) -> Result<f64> {
+    let h = model.hyper.clone();
+    let (n_in, n_out) = (model.layers[0].n_in, model.n_outputs());
+    let n = x.len() / n_in;
+    let loss = model.task.loss();
     let p = model.params.len();
-    let mut state = vec![0.0f32; opt.state_len(p)];
-    let mut grads = vec![0.0f32; p];
-    let mut ws = cpu::Workspace::new();
+    let mut net = Net::new(
+        be,
+        &model.layers,
+        &model.params,
+        opt.state_len(p),
+        h.batch.min(n).max(1),
+        n_out,
+    )?;
+    let data = be.prepare_data(x, t, n_in, n_out)?;
     let mut order: Vec<usize> = (0..n).collect();
-    let (mut xb, mut tb) = (Vec::new(), Vec::new());
     let mut last = f64::NAN;
     for epoch in 0..h.epochs {
         rng.shuffle(&mut order);
-        let mut total = 0.0f64;
         for idx in order.chunks(h.batch) {
-            xb.clear();
-            tb.clear();
-            for &i in idx {
-                xb.extend_from_slice(&x[i * n_in..(i + 1) * n_in]);
-                tb.extend_from_slice(&t[i * n_out..(i + 1) * n_out]);
-            }
-            grads.fill(0.0);
-            let s = cpu::loss_and_grad(
-                &model.layers,
-                &model.params,
-                loss,
-                &xb,
-                &tb,
-                idx.len(),
-                &mut ws,
-                &mut grads,
-            )?;
-            cpu::scale(&mut grads, 1.0 / idx.len() as f32);
-            cpu::optimizer_step(&mut opt, &mut model.params, &grads, &mut state)?;
-            total += s as f64;
+            net.load_batch(be, &data, x, t, idx)?;
+            net.mlp_step(be, loss, idx.len(), &mut opt)?;
         }
-        last = total / n as f64;
+        last = be.take_loss()? / n as f64;
+        net.read_params(be, &mut model.params)?;
         if !last.is_finite() || model.params.iter().any(|v| !v.is_finite()) {
             return Err(HostError::Data(format!(
                 "training diverged at epoch {} (the loss is not finite); try a smaller --lr or --standardize",
@@ -907,6 +925,7 @@ pub fn fit(
         }
         on_epoch(epoch, last);
     }
+    net.read_params(be, &mut model.params)?;
     Ok(last)
 }
 
@@ -924,9 +943,10 @@ impl OptimizerKind {
 pub fn train(args: TrainArgs) -> Result<()> {
     let table = Table::read(&args.data)?;
     let mut model = prepare(&args, &table)?;
+    let mut device = select(args.device)?;
     let start = Instant::now();
     let bar = progress::epochs(args.epochs as u64);
-    fit(&mut model, &table, |epoch, loss| {
+    fit_on(&mut model, &table, &mut device, |epoch, loss| {
         bar.set_position(epoch as u64 + 1);
         bar.set_message(format!("loss {loss:.5}"));
     })?;
@@ -941,6 +961,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
             "epochs": args.epochs,
             "train_loss": report.loss,
             "seconds": seconds,
+            "device": device.name(),
             "out": args.out.display().to_string(),
         });
         if let Some(acc) = report.accuracy {

@@ -9,6 +9,7 @@
 //! example scores a message on two of three words this way.
 
 use super::common::{self, check_class, log_prior, log_ratio, Prior};
+use super::store::CountStore;
 use crate::error::{check_len, Result};
 
 /// Borrowed statistics and settings of a Bernoulli naive Bayes model.
@@ -72,19 +73,83 @@ pub fn joint_log_likelihood(
         check_len("mask", f, m.len())?;
     }
     log_prior(s.class_count, s.prior, out)?;
-    let a = s.alpha as f64;
     for (y, o) in out.iter_mut().enumerate() {
-        let ny = s.class_count[y] as f64;
-        let den = ny + 2.0 * a;
         for (i, &xi) in x.iter().enumerate() {
             if mask.is_some_and(|m| !m[i]) {
                 continue;
             }
-            let n = s.counts[y * f + i] as f64;
-            // Absent: (N_y − N_{y,i} + α) / (N_y + 2α) = 1 − p, computed without cancellation.
-            let num = if xi { n + a } else { (ny - n).max(0.0) + a };
-            *o += log_ratio(num, den);
+            *o += log_prob(s, f, y, i, xi);
         }
+    }
+    Ok(())
+}
+
+/// `ln p_{y,i}` (present) or `ln (1 − p_{y,i})` (absent) in `f64`, `−∞` for a zero
+/// probability: the one formula of both prediction paths. Arguments checked by the caller.
+fn log_prob(s: &Stats<'_>, f: usize, y: usize, i: usize, present: bool) -> f64 {
+    let a = s.alpha as f64;
+    let ny = s.class_count[y] as f64;
+    let n = s.counts[y * f + i] as f64;
+    // Absent: (N_y − N_{y,i} + α) / (N_y + 2α) = 1 − p, computed without cancellation.
+    let num = if present {
+        n + a
+    } else {
+        (ny - n).max(0.0) + a
+    };
+    log_ratio(num, ny + 2.0 * a)
+}
+
+/// Fills the tables of the `f32` prediction path ([`super::tables`]): `log_prior[y] = ln P(y)`
+/// and `table[(y · F + i) · 2 + b]` = `ln (1 − p_{y,i})` (`b = 0`, absent) or `ln p_{y,i}`
+/// (`b = 1`, present), each the `f64` term of [`joint_log_likelihood`] rounded once to `f32`.
+pub fn fill_log_tables(s: &Stats<'_>, log_prior: &mut [f32], table: &mut [f32]) -> Result<()> {
+    check_len("bernoulli log table", 2 * s.counts.len(), table.len())?;
+    let f = s.counts.len() / s.class_count.len().max(1);
+    for (y, r) in table.chunks_exact_mut(2 * f.max(1)).enumerate() {
+        fill_log_table_row(s, y, r)?;
+    }
+    common::log_prior_f32(s.class_count, s.prior, log_prior)
+}
+
+/// Class `y`'s part of [`fill_log_tables`]' `table` (`2F` entries, at `2i + b`): after an
+/// `update` of class `y`, this row and the log priors are all that changed.
+pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()> {
+    let c = s.class_count.len();
+    let f = row.len() / 2;
+    n_features(c, s.counts.len(), f)?;
+    check_len("bernoulli log table row", 2 * f, row.len())?;
+    common::check_alpha(s.alpha)?;
+    check_class(y, c)?;
+    for (k, t) in row.iter_mut().enumerate() {
+        *t = log_prob(s, f, y, k / 2, k % 2 == 1) as f32;
+    }
+    Ok(())
+}
+
+/// The `f32` joint log-likelihoods from the tables of [`fill_log_tables`]:
+/// `out[y] = log_prior[y] + Σ_{i in mask} table[(y · F + i) · 2 + x_i]`, summed in `f32`.
+pub fn joint_log_likelihood_f32(
+    log_prior: &[f32],
+    table: &[f32],
+    x: &[bool],
+    mask: Option<&[bool]>,
+    out: &mut [f32],
+) -> Result<()> {
+    let f = x.len();
+    check_len("bernoulli log table", 2 * log_prior.len() * f, table.len())?;
+    check_len("log-likelihood output", log_prior.len(), out.len())?;
+    if let Some(m) = mask {
+        check_len("mask", f, m.len())?;
+    }
+    for (y, (o, &lp)) in out.iter_mut().zip(log_prior).enumerate() {
+        let row = &table[2 * y * f..2 * (y + 1) * f];
+        let mut acc = lp;
+        for (i, &xi) in x.iter().enumerate() {
+            if mask.is_none_or(|m| m[i]) {
+                acc += row[2 * i + xi as usize];
+            }
+        }
+        *o = acc;
     }
     Ok(())
 }
@@ -92,58 +157,41 @@ pub fn joint_log_likelihood(
 /// Bernoulli naive Bayes with `C` classes and `F` binary features.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BernoulliNb<const C: usize, const F: usize> {
-    class_count: [f32; C],
-    counts: [[f32; F]; C],
-    alpha: f32,
-    prior: Option<[f32; C]>,
+    store: CountStore<C, [f32; F]>,
 }
 
 impl<const C: usize, const F: usize> BernoulliNb<C, F> {
     /// An untrained model with smoothing `alpha ≥ 0`.
     pub fn new(alpha: f32) -> Result<Self> {
-        common::check_alpha(alpha)?;
         Ok(Self {
-            class_count: [0.0; C],
-            counts: [[0.0; F]; C],
-            alpha,
-            prior: None,
+            store: CountStore::new(alpha)?,
         })
     }
 
     /// Uses fixed class priors instead of learned ones (`None`: learned).
     pub fn set_prior(&mut self, prior: Option<[f32; C]>) -> Result<()> {
-        if let Some(p) = &prior {
-            common::check_prior(C, Prior::Fixed(p))?;
-        }
-        self.prior = prior;
-        Ok(())
+        self.store.set_prior(prior)
     }
 
     /// The borrowed statistics.
     pub fn stats(&self) -> Stats<'_> {
         Stats {
-            class_count: &self.class_count,
-            counts: self.counts.as_flattened(),
-            alpha: self.alpha,
-            prior: match &self.prior {
-                Some(p) => Prior::Fixed(p),
-                None => Prior::Learned,
-            },
+            class_count: &self.store.class_count,
+            counts: self.store.counts_flat(),
+            alpha: self.store.alpha,
+            prior: self.store.prior_view(),
         }
     }
 
     /// Adds one sample.
     pub fn update(&mut self, x: &[bool], y: usize) -> Result<()> {
-        update(&mut self.class_count, self.counts.as_flattened_mut(), x, y)
+        let (class_count, counts) = self.store.parts_mut();
+        update(class_count, counts, x, y)
     }
 
     /// Multiplies every count by `factor ∈ (0, 1]`.
     pub fn forget(&mut self, factor: f32) -> Result<()> {
-        super::categorical::forget(
-            &mut self.class_count,
-            self.counts.as_flattened_mut(),
-            factor,
-        )
+        self.store.forget(factor)
     }
 
     /// Joint log-likelihoods; features with `mask[i] == false` are ignored.
@@ -173,38 +221,33 @@ impl<const C: usize, const F: usize> BernoulliNb<C, F> {
 
     /// `P(y)` for every class.
     pub fn prior(&self) -> [f32; C] {
-        common::priors(&self.class_count, self.stats().prior)
+        self.store.priors()
     }
 
     /// `N_y`.
     pub fn class_count(&self) -> &[f32; C] {
-        &self.class_count
+        &self.store.class_count
     }
 
     /// `N_{y,i}`.
     pub fn counts(&self) -> &[[f32; F]; C] {
-        &self.counts
+        &self.store.counts
     }
 
     /// Smoothing `α`.
     pub fn alpha(&self) -> f32 {
-        self.alpha
+        self.store.alpha
     }
 
     /// The fixed class priors, if set ([`set_prior`](Self::set_prior)).
     pub fn fixed_prior(&self) -> Option<&[f32; C]> {
-        self.prior.as_ref()
+        self.store.prior.as_ref()
     }
 
     /// Replaces the statistics (e.g. learnt on the host): `class_count` (`C`) and `counts`
     /// (`C · F`, at `y · F + i`), all finite and `≥ 0`.
     pub fn set_counts(&mut self, class_count: &[f32], counts: &[f32]) -> Result<()> {
-        check_len("bernoulli class counts", C, class_count.len())?;
-        check_len("bernoulli counts", C * F, counts.len())?;
-        common::check_counts(class_count)?;
-        common::check_counts(counts)?;
-        self.class_count.copy_from_slice(class_count);
-        self.counts.as_flattened_mut().copy_from_slice(counts);
-        Ok(())
+        let what = ["bernoulli class counts", "bernoulli counts"];
+        self.store.set_counts(what, class_count, counts)
     }
 }

@@ -9,6 +9,7 @@
 //! marginalises an unobserved feature by dropping its factor.
 
 use super::common::{self, check_class, log_prior, log_ratio, Prior};
+use super::store::CountStore;
 use crate::error::{check_len, Error, Result};
 
 /// Borrowed sufficient statistics and settings of a categorical naive Bayes model.
@@ -119,17 +120,96 @@ pub fn joint_log_likelihood(
         check_len("mask", x.len(), m.len())?;
     }
     log_prior(s.class_count, s.prior, out)?;
-    let f = s.n_values.len();
-    let a = s.alpha as f64;
     for (y, o) in out.iter_mut().enumerate() {
-        let ny = s.class_count[y] as f64;
         for (i, &v) in x.iter().enumerate() {
             if mask.is_some_and(|m| !m[i]) {
                 continue;
             }
-            let num = s.counts[(y * f + i) * s.v_stride + v] as f64 + a;
-            *o += log_ratio(num, ny + a * s.n_values[i] as f64);
+            *o += log_prob(s, y, i, v);
         }
+    }
+    Ok(())
+}
+
+/// `P(x_i = v | y)` as `(N_{y,i,v} + α, N_y + α V_i)` in `f64`: the one formula of both
+/// prediction paths. Arguments checked by the caller.
+fn ratio(s: &Stats<'_>, y: usize, i: usize, v: usize) -> (f64, f64) {
+    let f = s.n_values.len();
+    let a = s.alpha as f64;
+    let num = s.counts[(y * f + i) * s.v_stride + v] as f64 + a;
+    (num, s.class_count[y] as f64 + a * s.n_values[i] as f64)
+}
+
+/// `ln P(x_i = v | y)` in `f64` (`−∞` for a zero probability).
+fn log_prob(s: &Stats<'_>, y: usize, i: usize, v: usize) -> f64 {
+    let (num, den) = ratio(s, y, i, v);
+    log_ratio(num, den)
+}
+
+/// Fills the tables of the `f32` prediction path ([`super::tables`]): `log_prior[y] = ln P(y)`
+/// and `table[(y · F + i) · v_stride + v] = ln P(x_i = v | y)` for `v < V_i` (`−∞` beyond):
+/// the ratios of [`joint_log_likelihood`]'s terms, by [`common::log_ratio_f32`].
+pub fn fill_log_tables(s: &Stats<'_>, log_prior: &mut [f32], table: &mut [f32]) -> Result<()> {
+    check_len("categorical log table", s.counts.len(), table.len())?;
+    let row = s.n_values.len() * s.v_stride;
+    for (y, r) in table.chunks_exact_mut(row.max(1)).enumerate() {
+        fill_log_table_row(s, y, r)?;
+    }
+    common::log_prior_f32(s.class_count, s.prior, log_prior)
+}
+
+/// Class `y`'s part of [`fill_log_tables`]' `table` (`F · v_stride` entries, at
+/// `i · v_stride + v`): after an `update` of class `y`, this row and the log priors are all
+/// that changed.
+pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()> {
+    check_dims(s.class_count.len(), s.counts.len(), s.n_values, s.v_stride)?;
+    common::check_alpha(s.alpha)?;
+    check_class(y, s.class_count.len())?;
+    let vs = s.v_stride;
+    check_len(
+        "categorical log table row",
+        s.n_values.len() * vs,
+        row.len(),
+    )?;
+    for (k, t) in row.iter_mut().enumerate() {
+        let (i, v) = (k / vs, k % vs);
+        *t = if v < s.n_values[i] {
+            let (num, den) = ratio(s, y, i, v);
+            common::log_ratio_f32(num, den)
+        } else {
+            f32::NEG_INFINITY
+        };
+    }
+    Ok(())
+}
+
+/// The `f32` joint log-likelihoods from the tables of [`fill_log_tables`]:
+/// `out[y] = log_prior[y] + Σ_{i in mask} table[(y · F + i) · v_stride + x_i]`, summed in `f32`.
+pub fn joint_log_likelihood_f32(
+    log_prior: &[f32],
+    table: &[f32],
+    n_values: &[usize],
+    v_stride: usize,
+    x: &[usize],
+    mask: Option<&[bool]>,
+    out: &mut [f32],
+) -> Result<()> {
+    check_dims(log_prior.len(), table.len(), n_values, v_stride)?;
+    check_x(x, n_values)?;
+    check_len("log-likelihood output", log_prior.len(), out.len())?;
+    if let Some(m) = mask {
+        check_len("mask", x.len(), m.len())?;
+    }
+    let f = n_values.len();
+    for (y, (o, &lp)) in out.iter_mut().zip(log_prior).enumerate() {
+        let row = &table[y * f * v_stride..(y + 1) * f * v_stride];
+        let mut acc = lp;
+        for (i, &v) in x.iter().enumerate() {
+            if mask.is_none_or(|m| m[i]) {
+                acc += row[i * v_stride + v];
+            }
+        }
+        *o = acc;
     }
     Ok(())
 }
@@ -155,11 +235,8 @@ pub fn forget(class_count: &mut [f32], counts: &mut [f32], factor: f32) -> Resul
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CategoricalNb<const C: usize, const F: usize, const V: usize> {
-    class_count: [f32; C],
-    counts: [[[f32; V]; F]; C],
+    store: CountStore<C, [[f32; V]; F]>,
     n_values: [usize; F],
-    alpha: f32,
-    prior: Option<[f32; C]>,
 }
 
 impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
@@ -168,57 +245,37 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
         common::check_alpha(alpha)?;
         check_dims(C, C * F * V, &n_values, V)?;
         Ok(Self {
-            class_count: [0.0; C],
-            counts: [[[0.0; V]; F]; C],
+            store: CountStore::new(alpha)?,
             n_values,
-            alpha,
-            prior: None,
         })
     }
 
     /// Uses fixed class priors instead of learned ones (`None`: learned).
     pub fn set_prior(&mut self, prior: Option<[f32; C]>) -> Result<()> {
-        if let Some(p) = &prior {
-            common::check_prior(C, Prior::Fixed(p))?;
-        }
-        self.prior = prior;
-        Ok(())
+        self.store.set_prior(prior)
     }
 
     /// The borrowed statistics (for the slice functions of this module).
     pub fn stats(&self) -> Stats<'_> {
         Stats {
-            class_count: &self.class_count,
-            counts: self.counts.as_flattened().as_flattened(),
+            class_count: &self.store.class_count,
+            counts: self.store.counts_flat(),
             n_values: &self.n_values,
             v_stride: V,
-            alpha: self.alpha,
-            prior: match &self.prior {
-                Some(p) => Prior::Fixed(p),
-                None => Prior::Learned,
-            },
+            alpha: self.store.alpha,
+            prior: self.store.prior_view(),
         }
     }
 
     /// Adds one sample (online learning).
     pub fn update(&mut self, x: &[usize], y: usize) -> Result<()> {
-        update(
-            &mut self.class_count,
-            self.counts.as_flattened_mut().as_flattened_mut(),
-            &self.n_values,
-            V,
-            x,
-            y,
-        )
+        let (class_count, counts) = self.store.parts_mut();
+        update(class_count, counts, &self.n_values, V, x, y)
     }
 
     /// Multiplies every count by `factor ∈ (0, 1]`.
     pub fn forget(&mut self, factor: f32) -> Result<()> {
-        forget(
-            &mut self.class_count,
-            self.counts.as_flattened_mut().as_flattened_mut(),
-            factor,
-        )
+        self.store.forget(factor)
     }
 
     /// Joint log-likelihoods `ln P(y) + Σ_i ln P(x_i | y)`, features with `mask[i] == false`
@@ -249,22 +306,22 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
 
     /// `P(y)` for every class.
     pub fn prior(&self) -> [f32; C] {
-        common::priors(&self.class_count, self.stats().prior)
+        self.store.priors()
     }
 
     /// `N_y`, the (decayed) number of samples per class.
     pub fn class_count(&self) -> &[f32; C] {
-        &self.class_count
+        &self.store.class_count
     }
 
     /// `N_{y,i,v}`.
     pub fn counts(&self) -> &[[[f32; V]; F]; C] {
-        &self.counts
+        &self.store.counts
     }
 
     /// Smoothing `α`.
     pub fn alpha(&self) -> f32 {
-        self.alpha
+        self.store.alpha
     }
 
     /// `V_i`, the number of values of each feature.
@@ -274,21 +331,13 @@ impl<const C: usize, const F: usize, const V: usize> CategoricalNb<C, F, V> {
 
     /// The fixed class priors, if set ([`set_prior`](Self::set_prior)).
     pub fn fixed_prior(&self) -> Option<&[f32; C]> {
-        self.prior.as_ref()
+        self.store.prior.as_ref()
     }
 
     /// Replaces the statistics (e.g. learnt on the host): `class_count` (`C`) and `counts`
     /// (`C · F · V`, at `(y · F + i) · V + v`), all finite and `≥ 0`.
     pub fn set_counts(&mut self, class_count: &[f32], counts: &[f32]) -> Result<()> {
-        check_len("categorical class counts", C, class_count.len())?;
-        check_len("categorical counts", C * F * V, counts.len())?;
-        common::check_counts(class_count)?;
-        common::check_counts(counts)?;
-        self.class_count.copy_from_slice(class_count);
-        self.counts
-            .as_flattened_mut()
-            .as_flattened_mut()
-            .copy_from_slice(counts);
-        Ok(())
+        let what = ["categorical class counts", "categorical counts"];
+        self.store.set_counts(what, class_count, counts)
     }
 }

@@ -108,23 +108,56 @@ pub fn check_class(y: usize, n_classes: usize) -> Result<()> {
 pub fn log_prior(class_count: &[f32], prior: Prior<'_>, out: &mut [f64]) -> Result<()> {
     check_len("log-likelihood output", class_count.len(), out.len())?;
     check_prior(class_count.len(), prior)?;
+    let total: f64 = class_count.iter().map(|&c| c as f64).sum();
+    for (y, o) in out.iter_mut().enumerate() {
+        *o = log_prior_of(class_count, prior, total, y);
+    }
+    Ok(())
+}
+
+/// `P(y)` as `(num, den)`: `(p_y, 1)` (fixed), `(N_y, total)` (learned), `(1, C)` (learned,
+/// untrained). `total = Σ_c N_c`; arguments checked by the caller.
+fn prior_ratio(class_count: &[f32], prior: Prior<'_>, total: f64, y: usize) -> (f64, f64) {
     match prior {
-        Prior::Fixed(p) => {
-            for (o, &v) in out.iter_mut().zip(p) {
-                *o = log_ratio(v as f64, 1.0);
-            }
-        }
-        Prior::Learned => {
-            let total: f64 = class_count.iter().map(|&c| c as f64).sum();
-            if total <= 0.0 {
-                let u = -ln64(class_count.len() as f64);
-                out.fill(u);
-            } else {
-                for (o, &c) in out.iter_mut().zip(class_count) {
-                    *o = log_ratio(c as f64, total);
-                }
-            }
-        }
+        Prior::Fixed(p) => (p[y] as f64, 1.0),
+        Prior::Learned if total <= 0.0 => (1.0, class_count.len() as f64),
+        Prior::Learned => (class_count[y] as f64, total),
+    }
+}
+
+/// `ln P(y)` in `f64` ([`log_ratio`] of [`prior_ratio`]).
+pub(super) fn log_prior_of(class_count: &[f32], prior: Prior<'_>, total: f64, y: usize) -> f64 {
+    let (num, den) = prior_ratio(class_count, prior, total, y);
+    log_ratio(num, den)
+}
+
+/// `ln (num / den)` for the `f32` tables ([`super::tables`]): the same ratio as [`log_ratio`],
+/// evaluated as one `f32` division and one `logf` (instead of two `f64` logs, which are
+/// soft-float on a Cortex-M); `−∞` when `num == 0` or `den == 0`. A ratio that `f32` cannot
+/// hold (a count beyond `f32::MAX` after adding `α`, an underflow to 0) falls back to
+/// [`log_ratio`] rounded to `f32`, so the result is never NaN.
+#[inline]
+pub fn log_ratio_f32(num: f64, den: f64) -> f32 {
+    if num <= 0.0 || den <= 0.0 {
+        return f32::NEG_INFINITY;
+    }
+    let q = num as f32 / den as f32;
+    if q.is_finite() && q > 0.0 {
+        libm::logf(q)
+    } else {
+        log_ratio(num, den) as f32
+    }
+}
+
+/// `ln P(y)` for every class as `f32`, for the `f32` prediction path ([`super::tables`]): the
+/// ratios of [`log_prior`], by [`log_ratio_f32`].
+pub fn log_prior_f32(class_count: &[f32], prior: Prior<'_>, out: &mut [f32]) -> Result<()> {
+    check_len("log-prior output", class_count.len(), out.len())?;
+    check_prior(class_count.len(), prior)?;
+    let total: f64 = class_count.iter().map(|&c| c as f64).sum();
+    for (y, o) in out.iter_mut().enumerate() {
+        let (num, den) = prior_ratio(class_count, prior, total, y);
+        *o = log_ratio_f32(num, den);
     }
     Ok(())
 }
@@ -142,7 +175,8 @@ pub fn priors<const C: usize>(class_count: &[f32; C], prior: Prior<'_>) -> [f32;
     p
 }
 
-/// `P(y | x)` from joint log-likelihoods, by log-sum-exp in `f64`.
+/// `P(y | x)` from joint log-likelihoods in `f64`: `e^{jll_y − m} / Σ_c e^{jll_c − m}` with
+/// `m = max jll` (the max-subtracted log-sum-exp).
 ///
 /// `−∞` entries get probability 0; if every entry is `−∞` the result is [`ALL_ZERO`].
 pub fn normalize(jll: &[f64], proba: &mut [f32]) -> Result<()> {
@@ -151,12 +185,48 @@ pub fn normalize(jll: &[f64], proba: &mut [f32]) -> Result<()> {
     if m == f64::NEG_INFINITY || !m.is_finite() {
         return Err(ALL_ZERO);
     }
+    // e^{v − m} / Σ e^{v − m}, not e^{v − lse}: with |m| ≫ 1 (e.g. −5e299 for a variance at
+    // its floor), `m + ln Σ` rounds back to `m` and every probability would be 1.
     let s: f64 = jll.iter().map(|&v| libm::exp(v - m)).sum();
-    let lse = m + ln64(s);
     for (p, &v) in proba.iter_mut().zip(jll) {
-        *p = libm::exp(v - lse) as f32;
+        *p = (libm::exp(v - m) / s) as f32;
     }
     Ok(())
+}
+
+/// [`normalize`] in `f32` (the prediction path of [`super::tables`]): `P(y | x) =
+/// e^{jll_y − m} / Σ_c e^{jll_c − m}`, `m = max jll`, with libm's `expf` whatever the
+/// `micromath` feature (as the tables use libm's `logf`), so the probabilities keep their
+/// `1e-6` agreement with scikit-learn. `−∞` entries get probability 0; every entry `−∞` (or a
+/// NaN maximum) is [`ALL_ZERO`].
+pub fn normalize_f32(jll: &[f32], proba: &mut [f32]) -> Result<()> {
+    check_len("probability output", jll.len(), proba.len())?;
+    let m = jll.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if !m.is_finite() {
+        return Err(ALL_ZERO);
+    }
+    let mut s = 0.0f32;
+    for (p, &v) in proba.iter_mut().zip(jll) {
+        *p = libm::expf(v - m);
+        s += *p;
+    }
+    for p in proba.iter_mut() {
+        *p /= s;
+    }
+    Ok(())
+}
+
+/// [`argmax`] over `f32` joint log-likelihoods.
+pub fn argmax_f32(jll: &[f32]) -> Result<usize> {
+    let mut best = None;
+    let mut best_v = f32::NEG_INFINITY;
+    for (i, &v) in jll.iter().enumerate() {
+        if v > best_v {
+            best_v = v;
+            best = Some(i);
+        }
+    }
+    best.ok_or(ALL_ZERO)
 }
 
 /// The class with the largest joint log-likelihood (lowest index on ties); [`ALL_ZERO`] if
@@ -190,6 +260,12 @@ mod tests {
         );
         assert_eq!(argmax(&[f64::NEG_INFINITY; 2]), Err(ALL_ZERO));
         assert_eq!(argmax(&[0.0, 1.0, 1.0]), Ok(1));
+        // Huge magnitudes: ln 2 is below the ulp of 5e299, the probabilities must still sum to 1.
+        normalize(&[-5e299, -5e299], &mut p[..2]).unwrap();
+        assert_eq!(&p[..2], &[0.5, 0.5]);
+        let mut q = [0.0f32; 2];
+        normalize_f32(&[-3e38, -3e38], &mut q).unwrap();
+        assert_eq!(q, [0.5, 0.5]);
     }
 
     #[test]

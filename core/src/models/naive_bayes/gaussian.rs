@@ -15,6 +15,7 @@
 //! `forget(factor)` scales the counts and `M2` (the means are unchanged): weighted Welford.
 
 use super::common::{self, check_class, log_prior, Prior};
+use super::store;
 use crate::error::{check_len, Error, Result};
 
 /// scikit-learn's default `var_smoothing`.
@@ -183,10 +184,99 @@ pub fn joint_log_likelihood(s: &Stats<'_>, x: &[f32], out: &mut [f64]) -> Result
                 }
                 Some(var) => {
                     let d = xi as f64 - s.mean[y * f + i];
-                    *o -= 0.5 * (LN_2PI + common::ln64(var)) + 0.5 * d * d / var;
+                    *o -= log_norm(var) + 0.5 * d * d / var;
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// `½ (ln 2π + ln σ²)`, the part of `−ln N(x; μ, σ²) = ½ ln(2π σ²) + (x − μ)² / (2σ²)` that
+/// does not depend on `x`.
+fn log_norm(var: f64) -> f64 {
+    0.5 * (LN_2PI + common::ln64(var))
+}
+
+/// Fills the tables of the `f32` prediction path ([`super::tables`]), from the terms of
+/// [`joint_log_likelihood`] split into what depends on `x` and what does not:
+/// `offset[y] = ln P(y) − Σ_i ½ (ln 2π + ln σ²_{y,i})` (summed in `f64`, then rounded; `−∞` for a
+/// class with no samples), `mean[y · F + i] = μ_{y,i}` and `half_precision[y · F + i] =
+/// 1 / (2 σ²_{y,i})` as `f32` (kept within `[f32::MIN_POSITIVE, f32::MAX]`), with `σ²` the
+/// same variance (`+ ε`, floored) as the `f64` path. A mean beyond the `f32` range is
+/// [`Error::NonFinite`].
+pub fn fill_log_tables(
+    s: &Stats<'_>,
+    offset: &mut [f32],
+    mean: &mut [f32],
+    half_precision: &mut [f32],
+) -> Result<()> {
+    let (c, f) = (s.class_count.len(), s.total_mean.len());
+    check_dims(c, s.mean.len(), s.m2.len(), f, s.total_m2.len(), f)?;
+    check_len("gaussian offset table", c, offset.len())?;
+    check_len("gaussian mean table", c * f, mean.len())?;
+    check_len("gaussian precision table", c * f, half_precision.len())?;
+    common::check_prior(c, s.prior)?;
+    let total: f64 = s.class_count.iter().map(|&v| v as f64).sum();
+    let eps = epsilon(s);
+    for (y, o) in offset.iter_mut().enumerate() {
+        let mut acc = common::log_prior_of(s.class_count, s.prior, total, y);
+        for i in 0..f {
+            let k = y * f + i;
+            match variance_with(s, y, i, eps) {
+                None => {
+                    acc = f64::NEG_INFINITY;
+                    mean[k] = 0.0;
+                    half_precision[k] = 0.0;
+                }
+                Some(var) => {
+                    acc -= log_norm(var);
+                    mean[k] = s.mean[k] as f32;
+                    if !mean[k].is_finite() {
+                        return Err(Error::NonFinite {
+                            what: "gaussian mean (beyond the f32 range of the tables)",
+                        });
+                    }
+                    // Kept in [f32::MIN_POSITIVE, f32::MAX]: never 0 · ∞ = NaN in a prediction.
+                    let h = 0.5 / var;
+                    half_precision[k] = h.clamp(f32::MIN_POSITIVE as f64, f32::MAX as f64) as f32;
+                }
+            }
+        }
+        *o = acc as f32;
+    }
+    Ok(())
+}
+
+/// The `f32` joint log-likelihoods from the tables of [`fill_log_tables`]:
+/// `out[y] = offset[y] − Σ_i (x_i − mean[y · F + i])² · half_precision[y · F + i]`, in `f32`
+/// (`−∞` for a class with no samples).
+pub fn joint_log_likelihood_f32(
+    offset: &[f32],
+    mean: &[f32],
+    half_precision: &[f32],
+    x: &[f32],
+    out: &mut [f32],
+) -> Result<()> {
+    let (c, f) = (offset.len(), x.len());
+    check_len("gaussian mean table", c * f, mean.len())?;
+    check_len("gaussian precision table", c * f, half_precision.len())?;
+    check_len("log-likelihood output", c, out.len())?;
+    crate::error::check_finite("x", x)?;
+    for (y, (o, &k)) in out.iter_mut().zip(offset).enumerate() {
+        if k == f32::NEG_INFINITY {
+            *o = k;
+            continue;
+        }
+        let rows = mean[y * f..(y + 1) * f]
+            .iter()
+            .zip(&half_precision[y * f..(y + 1) * f]);
+        let mut acc = k;
+        for ((&m, &h), &xi) in rows.zip(x) {
+            let d = xi - m;
+            acc -= d * d * h;
+        }
+        *o = acc;
     }
     Ok(())
 }
@@ -236,10 +326,7 @@ impl<const C: usize, const F: usize> GaussianNb<C, F> {
 
     /// Uses fixed class priors instead of learned ones (`None`: learned).
     pub fn set_prior(&mut self, prior: Option<[f32; C]>) -> Result<()> {
-        if let Some(p) = &prior {
-            common::check_prior(C, Prior::Fixed(p))?;
-        }
-        self.prior = prior;
+        self.prior = store::checked_prior(prior)?;
         Ok(())
     }
 
@@ -252,10 +339,7 @@ impl<const C: usize, const F: usize> GaussianNb<C, F> {
             total_mean: &self.total_mean,
             total_m2: &self.total_m2,
             var_smoothing: self.var_smoothing,
-            prior: match &self.prior {
-                Some(p) => Prior::Fixed(p),
-                None => Prior::Learned,
-            },
+            prior: store::prior_view(&self.prior),
         }
     }
 
@@ -317,4 +401,78 @@ impl<const C: usize, const F: usize> GaussianNb<C, F> {
     pub fn class_count(&self) -> &[f32; C] {
         &self.class_count
     }
+
+    /// `M2_{y,i}`, the sums of squared deviations from the class means.
+    pub fn m2(&self) -> &[[f64; F]; C] {
+        &self.m2
+    }
+
+    /// The mean of each feature over all samples.
+    pub fn total_mean(&self) -> &[f64; F] {
+        &self.total_mean
+    }
+
+    /// `M2` of each feature over all samples.
+    pub fn total_m2(&self) -> &[f64; F] {
+        &self.total_m2
+    }
+
+    /// `var_smoothing`.
+    pub fn var_smoothing(&self) -> f64 {
+        self.var_smoothing
+    }
+
+    /// The fixed class priors, if set ([`set_prior`](Self::set_prior)).
+    pub fn fixed_prior(&self) -> Option<&[f32; C]> {
+        self.prior.as_ref()
+    }
+
+    /// Replaces the statistics (e.g. learnt on the host) with `s`'s: class counts (`C`,
+    /// finite, `≥ 0`), means (`C · F`, finite), `M2` (`C · F`, finite, `≥ 0`), total mean and
+    /// total `M2` (`F`; finite, `≥ 0`). `s.var_smoothing` and `s.prior` are not used (see
+    /// [`set_var_smoothing`](Self::set_var_smoothing), [`set_prior`](Self::set_prior)).
+    pub fn set_stats(&mut self, s: &Stats<'_>) -> Result<()> {
+        check_len("gaussian class counts", C, s.class_count.len())?;
+        check_dims(
+            C,
+            s.mean.len(),
+            s.m2.len(),
+            s.total_mean.len(),
+            s.total_m2.len(),
+            F,
+        )?;
+        check_stats_values(s)?;
+        self.class_count.copy_from_slice(s.class_count);
+        self.mean.as_flattened_mut().copy_from_slice(s.mean);
+        self.m2.as_flattened_mut().copy_from_slice(s.m2);
+        self.total_mean.copy_from_slice(s.total_mean);
+        self.total_m2.copy_from_slice(s.total_m2);
+        Ok(())
+    }
+}
+
+/// Checks statistics set from outside (a blob, the host): class counts finite and `≥ 0`, means
+/// finite, `M2` finite and `≥ 0` (a negative `M2` would be a negative variance).
+pub fn check_stats_values(s: &Stats<'_>) -> Result<()> {
+    common::check_counts(s.class_count)?;
+    for &m in s.mean.iter().chain(s.total_mean) {
+        if !m.is_finite() {
+            return Err(Error::NonFinite {
+                what: "gaussian means",
+            });
+        }
+    }
+    for &m in s.m2.iter().chain(s.total_m2) {
+        if !m.is_finite() {
+            return Err(Error::NonFinite {
+                what: "gaussian M2",
+            });
+        }
+        if m < 0.0 {
+            return Err(Error::InvalidArgument {
+                what: "gaussian M2 (sum of squared deviations) must be >= 0",
+            });
+        }
+    }
+    Ok(())
 }

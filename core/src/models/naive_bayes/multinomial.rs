@@ -6,6 +6,7 @@
 //! skipped, so `α = 0` never gives `0 · ln 0 = NaN`. Layout: `counts[y · n_features + i]`.
 
 use super::common::{self, check_class, log_prior, log_ratio, Prior};
+use super::store::CountStore;
 use crate::error::{check_len, Error, Result};
 
 /// Borrowed statistics and settings of a multinomial naive Bayes model.
@@ -63,10 +64,7 @@ pub fn probability(s: &Stats<'_>, y: usize, i: usize) -> Result<f32> {
             len: f,
         });
     }
-    let a = s.alpha as f64;
-    let row = &s.counts[y * f..(y + 1) * f];
-    let den: f64 = row.iter().map(|&c| c as f64).sum::<f64>() + a * f as f64;
-    let num = row[i] as f64 + a;
+    let (num, den) = (numerator(s, f, y, i), denominator(s, f, y));
     Ok(if den > 0.0 { (num / den) as f32 } else { 0.0 })
 }
 
@@ -81,15 +79,80 @@ pub fn joint_log_likelihood(s: &Stats<'_>, x: &[f32], out: &mut [f64]) -> Result
     common::check_alpha(s.alpha)?;
     check_x(x)?;
     log_prior(s.class_count, s.prior, out)?;
-    let a = s.alpha as f64;
     for (y, o) in out.iter_mut().enumerate() {
-        let row = &s.counts[y * f..(y + 1) * f];
-        let den: f64 = row.iter().map(|&c| c as f64).sum::<f64>() + a * f as f64;
-        for (&c, &xi) in row.iter().zip(x) {
+        let den = denominator(s, f, y);
+        for (i, &xi) in x.iter().enumerate() {
             if xi > 0.0 {
-                *o += xi as f64 * log_ratio(c as f64 + a, den);
+                *o += xi as f64 * log_theta(s, f, y, i, den);
             }
         }
+    }
+    Ok(())
+}
+
+/// `Σ_j N_{y,j} + α F` in `f64`.
+fn denominator(s: &Stats<'_>, f: usize, y: usize) -> f64 {
+    let row = &s.counts[y * f..(y + 1) * f];
+    row.iter().map(|&c| c as f64).sum::<f64>() + s.alpha as f64 * f as f64
+}
+
+/// The numerator of `θ_{y,i}`, `N_{y,i} + α` (the denominator is [`denominator`]): the one
+/// formula of both prediction paths. Arguments checked by the caller.
+fn numerator(s: &Stats<'_>, f: usize, y: usize, i: usize) -> f64 {
+    s.counts[y * f + i] as f64 + s.alpha as f64
+}
+
+/// `ln θ_{y,i}` in `f64` (`−∞` for a zero probability).
+fn log_theta(s: &Stats<'_>, f: usize, y: usize, i: usize, den: f64) -> f64 {
+    log_ratio(numerator(s, f, y, i), den)
+}
+
+/// Fills the tables of the `f32` prediction path ([`super::tables`]): `log_prior[y] = ln P(y)`
+/// and `table[y · F + i] = ln θ_{y,i}`: the ratios of [`joint_log_likelihood`]'s terms, by
+/// [`common::log_ratio_f32`].
+pub fn fill_log_tables(s: &Stats<'_>, log_prior: &mut [f32], table: &mut [f32]) -> Result<()> {
+    check_len("multinomial log table", s.counts.len(), table.len())?;
+    let f = s.counts.len() / s.class_count.len().max(1);
+    for (y, r) in table.chunks_exact_mut(f.max(1)).enumerate() {
+        fill_log_table_row(s, y, r)?;
+    }
+    common::log_prior_f32(s.class_count, s.prior, log_prior)
+}
+
+/// Class `y`'s part of [`fill_log_tables`]' `table` (`F` entries): after an `update` of class
+/// `y`, this row and the log priors are all that changed.
+pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()> {
+    let (c, f) = (s.class_count.len(), row.len());
+    check_len("multinomial counts", c * f, s.counts.len())?;
+    common::check_alpha(s.alpha)?;
+    check_class(y, c)?;
+    let den = denominator(s, f, y);
+    for (i, t) in row.iter_mut().enumerate() {
+        *t = common::log_ratio_f32(numerator(s, f, y, i), den);
+    }
+    Ok(())
+}
+
+/// The `f32` joint log-likelihoods from the tables of [`fill_log_tables`]:
+/// `out[y] = log_prior[y] + Σ_{i: x_i > 0} x_i · table[y · F + i]`, summed in `f32`.
+pub fn joint_log_likelihood_f32(
+    log_prior: &[f32],
+    table: &[f32],
+    x: &[f32],
+    out: &mut [f32],
+) -> Result<()> {
+    let f = x.len();
+    check_len("multinomial log table", log_prior.len() * f, table.len())?;
+    check_len("log-likelihood output", log_prior.len(), out.len())?;
+    check_x(x)?;
+    for (y, (o, &lp)) in out.iter_mut().zip(log_prior).enumerate() {
+        let mut acc = lp;
+        for (&t, &xi) in table[y * f..(y + 1) * f].iter().zip(x) {
+            if xi > 0.0 {
+                acc += xi * t;
+            }
+        }
+        *o = acc;
     }
     Ok(())
 }
@@ -97,58 +160,41 @@ pub fn joint_log_likelihood(s: &Stats<'_>, x: &[f32], out: &mut [f64]) -> Result
 /// Multinomial naive Bayes with `C` classes and `F` count features.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MultinomialNb<const C: usize, const F: usize> {
-    class_count: [f32; C],
-    counts: [[f32; F]; C],
-    alpha: f32,
-    prior: Option<[f32; C]>,
+    store: CountStore<C, [f32; F]>,
 }
 
 impl<const C: usize, const F: usize> MultinomialNb<C, F> {
     /// An untrained model with smoothing `alpha ≥ 0`.
     pub fn new(alpha: f32) -> Result<Self> {
-        common::check_alpha(alpha)?;
         Ok(Self {
-            class_count: [0.0; C],
-            counts: [[0.0; F]; C],
-            alpha,
-            prior: None,
+            store: CountStore::new(alpha)?,
         })
     }
 
     /// Uses fixed class priors instead of learned ones (`None`: learned).
     pub fn set_prior(&mut self, prior: Option<[f32; C]>) -> Result<()> {
-        if let Some(p) = &prior {
-            common::check_prior(C, Prior::Fixed(p))?;
-        }
-        self.prior = prior;
-        Ok(())
+        self.store.set_prior(prior)
     }
 
     /// The borrowed statistics.
     pub fn stats(&self) -> Stats<'_> {
         Stats {
-            class_count: &self.class_count,
-            counts: self.counts.as_flattened(),
-            alpha: self.alpha,
-            prior: match &self.prior {
-                Some(p) => Prior::Fixed(p),
-                None => Prior::Learned,
-            },
+            class_count: &self.store.class_count,
+            counts: self.store.counts_flat(),
+            alpha: self.store.alpha,
+            prior: self.store.prior_view(),
         }
     }
 
     /// Adds one sample.
     pub fn update(&mut self, x: &[f32], y: usize) -> Result<()> {
-        update(&mut self.class_count, self.counts.as_flattened_mut(), x, y)
+        let (class_count, counts) = self.store.parts_mut();
+        update(class_count, counts, x, y)
     }
 
     /// Multiplies every count by `factor ∈ (0, 1]`.
     pub fn forget(&mut self, factor: f32) -> Result<()> {
-        super::categorical::forget(
-            &mut self.class_count,
-            self.counts.as_flattened_mut(),
-            factor,
-        )
+        self.store.forget(factor)
     }
 
     /// Joint log-likelihoods.
@@ -177,16 +223,33 @@ impl<const C: usize, const F: usize> MultinomialNb<C, F> {
 
     /// `P(y)` for every class.
     pub fn prior(&self) -> [f32; C] {
-        common::priors(&self.class_count, self.stats().prior)
+        self.store.priors()
     }
 
     /// `N_y`.
     pub fn class_count(&self) -> &[f32; C] {
-        &self.class_count
+        &self.store.class_count
     }
 
     /// `N_{y,i}`.
     pub fn counts(&self) -> &[[f32; F]; C] {
-        &self.counts
+        &self.store.counts
+    }
+
+    /// Smoothing `α`.
+    pub fn alpha(&self) -> f32 {
+        self.store.alpha
+    }
+
+    /// The fixed class priors, if set ([`set_prior`](Self::set_prior)).
+    pub fn fixed_prior(&self) -> Option<&[f32; C]> {
+        self.store.prior.as_ref()
+    }
+
+    /// Replaces the statistics (e.g. learnt on the host): `class_count` (`C`) and `counts`
+    /// (`C · F`, at `y · F + i`), all finite and `≥ 0`.
+    pub fn set_counts(&mut self, class_count: &[f32], counts: &[f32]) -> Result<()> {
+        let what = ["multinomial class counts", "multinomial counts"];
+        self.store.set_counts(what, class_count, counts)
     }
 }

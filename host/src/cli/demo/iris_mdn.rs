@@ -41,9 +41,12 @@ pub struct Args {
     /// Seed of a shuffle of our own for the train/test split [default: seed 000's shuffle].
     #[arg(long)]
     pub split_seed: Option<u64>,
-    /// Seed of the training runs.
+    /// Seed of the first training run (runs use `seed`, `seed + 1`, …).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Training runs per setup (the median of their test NLLs is reported).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    pub seeds: u64,
     /// Directory of the figures.
     #[arg(long, default_value = DEFAULT_OUT_DIR)]
     pub out_dir: PathBuf,
@@ -85,6 +88,17 @@ pub fn data(path: &std::path::Path, split_seed: Option<u64>) -> Result<(Vec<f32>
         order.iter().map(|&i| x[i]).collect(),
         order.iter().map(|&i| t[i]).collect(),
     ))
+}
+
+/// The median of `v` (sorted in place; the mean of the middle two for an even count).
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
 }
 
 /// Seed 000's hyperparameters.
@@ -198,7 +212,7 @@ pub fn run(args: Args) -> Result<()> {
     for (name, hyper, sigma_min, file, title) in setups {
         println!("{name}:");
         let mut tests = Vec::new();
-        for s in args.seed..args.seed + 5 {
+        for s in args.seed..args.seed + args.seeds {
             let (nll, model) = run_setup(&x, &t, hyper(s), sigma_min)?;
             println!(
                 "  training seed {s}: train {:.3}, test {:.3}",
@@ -209,17 +223,22 @@ pub fn run(args: Args) -> Result<()> {
                 figure(&model, &sets, &args.out_dir, file, title)?;
             }
         }
-        tests.sort_by(f64::total_cmp);
+        let med = median(&mut tests);
         println!(
-            "  median test NLL over 5 seeds: {:.3} (in petal_width's units, cm: {:.3})",
-            tests[2],
-            tests[2] + log_std
+            "  median test NLL over {} seeds: {med:.3} (in petal_width's units, cm: {:.3}); \
+             {} of {} runs <= 0.70",
+            tests.len(),
+            med + log_std,
+            tests.iter().filter(|&&v| v <= 0.70).count(),
+            tests.len()
         );
     }
     println!(
-        "seed 000 reports train 0.669, test 0.647 with its μ-gradient erratum (γ(μ−t)/σ); ours is \
-         PRML's γ(μ−t)/σ², which at LR 0.1 has not settled after 3000 iterations (the NumPy \
-         baseline with the fixed gradient gives 0.837 / 0.791 on the seed's own random stream)"
+        "seed 000 reports train 0.669, test 0.647: one run (np.random.seed(28)) with its \
+         μ-gradient erratum (γ(μ−t)/σ); ours is PRML's γ(μ−t)/σ². The seed setup's test NLL \
+         varies widely with the seed: over seeds 0–19 of bench/seed000_numpy.py the median is \
+         0.76 for the seed's code as published and 0.96 with the correct gradient (0.791 on the \
+         seed's own stream); `embedml demo iris-mdn --seeds 20` gives 0.74 here"
     );
     Ok(())
 }

@@ -47,6 +47,7 @@ pub fn fit(
         standardize: true,
         out: "<none>".into(),
         json: false,
+        device: crate::backend::Device::Cpu,
     };
     let mut model = mlp::prepare(&args, table)?;
     mlp::fit(&mut model, table, |_, _| {})?;

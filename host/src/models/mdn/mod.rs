@@ -22,7 +22,7 @@
 //! `soft_share.eta`, `soft_share.mu`, `soft_share.xi` `[M]`. Metadata: `components` (K),
 //! `target_dim` (L), `sigma_min`, `sizes`, `activations`, `x_columns`, `y_columns`, `x_mean`,
 //! `x_std`, `y_mean`, `y_std` (JSON), `x_min`, `x_max` (the training range of each input;
-//! optional), `soft_lambda` (with soft sharing), `training` (the
+//! optional), `soft_lambda` and `soft_sigma_min` (with soft sharing), `training` (the
 //! hyperparameters) and `train_nll` (mean NLL on the training data, data units).
 
 mod export;
@@ -35,7 +35,8 @@ pub use export::{decode_blob, mixture_from_blob, BlobMdn};
 pub use figure::{draw as draw_figure, DataSet};
 pub use query::{LocalMode, RowMixture, DEFAULT_MODE_SEARCH};
 pub use train::{
-    fit, head_rows, prepare, prepare_arrays, train, FitReport, Hyper, LrSchedule, OptimizerKind,
+    fit, fit_on, head_rows, mean_nll_on, prepare, prepare_arrays, train, FitReport, Hyper, LrSchedule,
+    OptimizerKind,
     TrainArgs,
 };
 
@@ -57,6 +58,9 @@ pub const KIND: &str = "mdn";
 pub struct SoftShareState {
     /// Strength `λ` of the regulariser (`Ẽ = E + λ Ω`).
     pub lambda: f32,
+    /// Variance floor `σ_min` of the mixture (`σ_j² = σ_min² + exp(ξ_j)`; 0 in files written
+    /// before it existed).
+    pub sigma_min: f32,
     /// Mixture parameters `[η (M), μ (M), ξ (M)]` (core's layout).
     pub mix: Vec<f32>,
 }
@@ -156,6 +160,7 @@ impl MdnModel {
         if let Some(s) = &self.soft_share {
             let m = s.m();
             f.set_json("soft_lambda", &s.lambda)?;
+            f.set_json("soft_sigma_min", &s.sigma_min)?;
             f.push("soft_share.eta", &[m], &s.mix[..m])?;
             f.push("soft_share.mu", &[m], &s.mix[m..2 * m])?;
             f.push("soft_share.xi", &[m], &s.mix[2 * m..])?;
@@ -226,13 +231,21 @@ impl MdnModel {
         let (params, mut expected) = read_layer_tensors(f, &layers, p)?;
         let soft_share = if f.metadata.contains_key("soft_lambda") {
             let lambda: f32 = f.get_json("soft_lambda")?;
+            let sigma_min: f32 = if f.metadata.contains_key("soft_sigma_min") {
+                f.get_json("soft_sigma_min")?
+            } else {
+                0.0
+            };
             let eta = f
                 .tensors
                 .iter()
                 .find(|t| t.name == "soft_share.eta")
                 .ok_or_else(|| model_err!("{origin}: no tensor 'soft_share.eta'"))?;
             let m = eta.data.len();
-            if m == 0 || !(lambda.is_finite() && lambda >= 0.0) {
+            if m == 0
+                || !(lambda.is_finite() && lambda >= 0.0)
+                || !(sigma_min.is_finite() && sigma_min >= 0.0)
+            {
                 return Err(model_err!("{origin}: invalid soft-sharing prior"));
             }
             let mut mix = Vec::with_capacity(3 * m);
@@ -240,7 +253,11 @@ impl MdnModel {
                 mix.extend_from_slice(f.tensor(name, &[m])?);
                 expected.push(name.to_owned());
             }
-            Some(SoftShareState { lambda, mix })
+            Some(SoftShareState {
+                lambda,
+                sigma_min,
+                mix,
+            })
         } else {
             None
         };

@@ -1,8 +1,10 @@
-//! Batched MDN training on the CPU: the trunk through [`crate::backend::cpu`] (GEMM), the head
-//! per row through core's [`Head::loss_and_grad`] (rows split over rayon threads when the batch
-//! is large), soft weight sharing through [`embedml::models::soft_share::accumulate`], updates
-//! through core's optimizers. Independent restarts run in parallel and the best training NLL
-//! wins.
+//! Batched MDN training through a [`crate::backend::Backend`] ([`crate::backend::net::Net`]):
+//! on the CPU the trunk through [`crate::backend::cpu`] (GEMM) and the head per row through
+//! core's [`Head::loss_and_grad`] (rows split over rayon threads when the batch is large); on
+//! CUDA (`--device cuda`) cuBLAS and the fused head kernel mirroring it. Soft weight sharing
+//! through [`embedml::models::soft_share::accumulate`], updates through core's optimizers.
+//! Independent restarts run in parallel (one after the other on a GPU) and the best training
+//! NLL wins.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -17,7 +19,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{MdnModel, SoftShareState, KIND};
-use crate::backend::cpu;
+use crate::backend::cpu::{self, CpuBackend};
+use crate::backend::net::Net;
+use crate::backend::{select, Backend, Device, Selected};
 use crate::data::{Standardizer, Table};
 use crate::error::{HostError, Result};
 pub use crate::models::mlp::OptimizerKind;
@@ -106,6 +110,10 @@ pub struct TrainArgs {
     /// Strength λ of soft weight sharing (Ẽ = mean NLL + λ Ω).
     #[arg(long, value_name = "λ", default_value_t = 1e-3)]
     pub soft_lambda: f32,
+    /// Variance floor of the soft-sharing Gaussians: σ_j² = S² + exp(ξ_j), so no component
+    /// collapses onto a single weight.
+    #[arg(long, value_name = "S", default_value_t = 1e-3)]
+    pub soft_sigma_min: f32,
     /// Initial weights N(0, S²) with zero biases (seed 000: 0.01) instead of Glorot/He.
     #[arg(long, value_name = "S")]
     pub init_std: Option<f32>,
@@ -122,6 +130,10 @@ pub struct TrainArgs {
     /// Print one JSON object on stdout at the end instead of the summary line.
     #[arg(long)]
     pub json: bool,
+    /// Where to train: cpu, cuda (needs a build with `--features cuda` and a GPU) or auto
+    /// (CUDA when usable, else the CPU; says which on stderr).
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: Device,
 }
 
 /// Training hyperparameters, stored in the model file's `training` metadata.
@@ -149,6 +161,9 @@ pub struct Hyper {
     pub soft_share: usize,
     /// Soft-sharing strength.
     pub soft_lambda: f32,
+    /// Soft-sharing variance floor σ_min (0 when read from a file written before it existed).
+    #[serde(default)]
+    pub soft_sigma_min: f32,
     /// Normal initialisation std (None: Glorot/He).
     pub init_std: Option<f32>,
     /// Seed.
@@ -172,6 +187,7 @@ impl Hyper {
             restarts: 1,
             soft_share: 0,
             soft_lambda: 1e-3,
+            soft_sigma_min: 1e-3,
             init_std: None,
             seed: 0,
             standardize: false,
@@ -191,6 +207,7 @@ impl Hyper {
             restarts: a.restarts,
             soft_share: a.soft_share,
             soft_lambda: a.soft_lambda,
+            soft_sigma_min: a.soft_sigma_min,
             init_std: a.init_std,
             seed: a.seed,
             standardize: a.standardize,
@@ -215,6 +232,12 @@ impl Hyper {
             return usage(format!(
                 "--soft-lambda must be a finite number >= 0, got {}",
                 self.soft_lambda
+            ));
+        }
+        if !(self.soft_sigma_min.is_finite() && self.soft_sigma_min >= 0.0) {
+            return usage(format!(
+                "--soft-sigma-min must be a finite number >= 0, got {}",
+                self.soft_sigma_min
             ));
         }
         if let Some(s) = self.init_std {
@@ -409,13 +432,27 @@ struct Run {
     samples: u64,
 }
 
-/// Trains `model` (from [`prepare_arrays`]) on `x_raw`/`t_raw` (data units): every restart
-/// from its own seed, in parallel; keeps the one with the lowest training NLL.
+/// Trains `model` (from [`prepare_arrays`]) on `x_raw`/`t_raw` (data units) on the CPU: every
+/// restart from its own seed, in parallel; keeps the one with the lowest training NLL.
 /// `progress(steps)` is called now and then with the number of optimizer steps just done.
 pub fn fit(
     model: &mut MdnModel,
     x_raw: &[f32],
     t_raw: &[f32],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<FitReport> {
+    fit_on(model, x_raw, t_raw, &mut Selected::Cpu, progress)
+}
+
+/// [`fit`] on the backend `device` (see [`crate::backend::select`]). The CPU gives exactly
+/// the results of [`fit`]; on CUDA restarts run one after the other, soft weight sharing is
+/// computed on the host (parameters and gradients copied every step), and results differ from
+/// the CPU's by float rounding only.
+pub fn fit_on(
+    model: &mut MdnModel,
+    x_raw: &[f32],
+    t_raw: &[f32],
+    device: &mut Selected,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<FitReport> {
     let h = model.hyper.clone();
@@ -438,21 +475,35 @@ pub fn fit(
         None => h.epochs * n.div_ceil(h.batch),
     };
     let start = Instant::now();
-    let runs: Vec<Result<Run>> = if h.restarts == 1 {
-        vec![train_once(model, &x, &t, h.seed, steps, progress)]
-    } else {
-        (0..h.restarts)
+    let runs: Vec<Result<Run>> = match device {
+        Selected::Cpu if h.restarts == 1 => {
+            vec![train_once(&mut CpuBackend::new(), model, &x, &t, h.seed, steps, progress)]
+        }
+        Selected::Cpu => (0..h.restarts)
             .into_par_iter()
-            .map(|r| train_once(model, &x, &t, restart_seed(h.seed, r), steps, progress))
-            .collect()
+            .map(|r| {
+                let seed = restart_seed(h.seed, r);
+                train_once(&mut CpuBackend::new(), model, &x, &t, seed, steps, progress)
+            })
+            .collect(),
+        Selected::Cuda(be) => (0..h.restarts)
+            .map(|r| train_once(&mut **be, model, &x, &t, restart_seed(h.seed, r), steps, progress))
+            .collect(),
     };
     let seconds = start.elapsed().as_secs_f64();
     let runs: Vec<Run> = runs.into_iter().collect::<Result<_>>()?;
     let mut restart_nll = Vec::with_capacity(runs.len());
     let mut candidate = model.clone();
     for run in &runs {
-        candidate.params.clone_from(&run.params);
-        let nll = candidate.mean_nll(x_raw, t_raw).unwrap_or(f64::INFINITY);
+        let nll = match device {
+            Selected::Cpu => {
+                candidate.params.clone_from(&run.params);
+                candidate.mean_nll(x_raw, t_raw)
+            }
+            // On the GPU: forward passes and the head on the device, one read of the sum.
+            Selected::Cuda(be) => mean_nll_on(&mut **be, model, &run.params, &x, &t),
+        }
+        .unwrap_or(f64::INFINITY);
         restart_nll.push(if nll.is_finite() { nll } else { f64::INFINITY });
     }
     let best = (0..runs.len())
@@ -466,6 +517,7 @@ pub fn fit(
     model.params.clone_from(&runs[best].params);
     model.soft_share = runs[best].mix.as_ref().map(|mix| SoftShareState {
         lambda: h.soft_lambda,
+        sigma_min: h.soft_sigma_min,
         mix: mix.clone(),
     });
     model.train_nll = Some(restart_nll[best]);
@@ -549,8 +601,48 @@ pub fn head_rows(head: &Head, out: &[f32], t: &[f32], grad: &mut [f32]) -> Resul
     Ok(sums.iter().sum())
 }
 
-/// One training run from `seed` on standardised data.
-fn train_once(
+/// Rows per forward pass of [`mean_nll_on`].
+const EVAL_ROWS: usize = 16_384;
+
+/// Mean NLL (data units) of `model`'s trunk with parameters `params` on the standardised
+/// `x`, `t`, computed on backend `be`: forward passes of [`EVAL_ROWS`] rows and the head's
+/// summed loss, read once; plus the log-Jacobian of the target standardisation (as
+/// [`MdnModel::mean_nll`]).
+pub fn mean_nll_on<B: Backend>(
+    be: &mut B,
+    model: &MdnModel,
+    params: &[f32],
+    x: &[f32],
+    t: &[f32],
+) -> Result<f64> {
+    let (n_in, l) = (model.n_inputs(), model.l());
+    let n = x.len() / n_in;
+    let cap = EVAL_ROWS.min(n).max(1);
+    let mut net = Net::new(be, &model.layers, params, 0, cap, l)?;
+    let data = be.prepare_data(x, t, n_in, l)?;
+    be.take_loss()?;
+    let mut idx = Vec::with_capacity(cap);
+    for start in (0..n).step_by(cap) {
+        idx.clear();
+        idx.extend(start..(start + cap).min(n));
+        net.load_batch(be, &data, x, t, &idx)?;
+        net.forward(be, idx.len())?;
+        net.mdn_loss(be, &model.head, 1.0)?;
+    }
+    Ok(be.take_loss()? / n as f64 + model.log_jacobian())
+}
+
+/// The error of a training run whose network output stopped being finite at step `s`.
+fn diverged(s: usize) -> HostError {
+    HostError::Data(format!(
+        "training diverged at step {s} (the network output is not finite); try a smaller --lr or --standardize"
+    ))
+}
+
+/// One training run from `seed` on standardised data, on backend `be`.
+#[allow(clippy::too_many_arguments)]
+fn train_once<B: Backend>(
+    be: &mut B,
     model: &MdnModel,
     x: &[f32],
     t: &[f32],
@@ -559,7 +651,7 @@ fn train_once(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Run> {
     let h = &model.hyper;
-    let (n_in, l, o) = (model.n_inputs(), model.l(), model.head.output_len());
+    let (n_in, l) = (model.n_inputs(), model.l());
     let n = x.len() / n_in;
     let layers = &model.layers;
     let mut rng = Rng::new(seed);
@@ -568,18 +660,26 @@ fn train_once(
     init(layers, &mut params, &mut rng, scheme)?;
     let kind = OptimizerKind::from_name(&h.optimizer).unwrap_or(OptimizerKind::Adam);
     let mut opt = kind.build(h.lr);
-    let mut state = vec![0.0f32; opt.state_len(params.len())];
-    let mut grads = vec![0.0f32; params.len()];
     let ranges = weight_ranges(layers);
     let mut mix = (h.soft_share > 0).then(|| initial_mixture(h.soft_share, &params, &ranges));
     let mut opt_mix = kind.build(h.lr);
     let mut state_mix = vec![0.0f32; opt_mix.state_len(3 * h.soft_share)];
     let mut grad_mix = vec![0.0f32; 3 * h.soft_share];
-    let mut ws = cpu::Workspace::new();
+    let cap = if h.iterations.is_some() {
+        h.batch
+    } else {
+        h.batch.min(n)
+    };
+    let mut net = Net::new(be, layers, &params, opt.state_len(params.len()), cap, l)?;
+    let data = be.prepare_data(x, t, n_in, l)?;
+    // Host copies for soft weight sharing (computed by core on the host).
+    let mut grads = if mix.is_some() {
+        vec![0.0f32; params.len()]
+    } else {
+        Vec::new()
+    };
     let mut order: Vec<usize> = (0..n).collect();
     let mut cursor = n; // position in `order`; n forces a shuffle first
-    let (mut xb, mut tb) = (Vec::new(), Vec::new());
-    let mut gout = Vec::new();
     let report_every = (steps / 500).max(1);
     let mut samples = 0u64;
     let mut reported = 0usize;
@@ -598,46 +698,39 @@ fn train_once(
             cursor = end;
         }
         let b = idx.len();
-        xb.clear();
-        tb.clear();
-        for &i in &idx {
-            xb.extend_from_slice(&x[i * n_in..(i + 1) * n_in]);
-            tb.extend_from_slice(&t[i * l..(i + 1) * l]);
-        }
         let lr = h.lr * h.lr_schedule.factor(s, steps);
         set_lr(&mut opt, lr);
         set_lr(&mut opt_mix, lr);
-        cpu::forward(layers, &params, &xb, b, &mut ws)?;
-        gout.resize(b * o, 0.0);
-        head_rows(&model.head, ws.output(layers), &tb, &mut gout).map_err(|_| {
-            HostError::Data(format!(
-                "training diverged at step {} (the network output is not finite); try a smaller --lr or --standardize",
-                s + 1
-            ))
-        })?;
-        cpu::scale(&mut gout, 1.0 / b as f32);
-        grads.fill(0.0);
-        cpu::backward(layers, &params, &xb, &gout, &mut ws, &mut grads)?;
+        net.load_batch(be, &data, x, t, &idx)?;
+        net.mdn_grad(be, &model.head, b).map_err(|_| diverged(s + 1))?;
         if let Some(mix) = mix.as_mut() {
+            net.read_params(be, &mut params)?;
+            net.read_grads(be, &mut grads)?;
             grad_mix.fill(0.0);
             for r in &ranges {
                 soft_share::accumulate(
                     mix,
                     &params[r.clone()],
                     h.soft_lambda,
+                    h.soft_sigma_min,
                     &mut grads[r.clone()],
                     &mut grad_mix,
                 )?;
             }
+            be.upload(&grads, &mut net.grads)?;
             opt_mix.step(mix, &grad_mix, &mut state_mix)?;
         }
-        opt.step(&mut params, &grads, &mut state)?;
+        net.step(be, &mut opt)?;
         samples += b as u64;
         if (s + 1) % report_every == 0 || s + 1 == steps {
+            // The accumulated NLL is read here only to surface a non-finite output on a GPU
+            // (the one synchronisation per report).
+            be.take_loss().map_err(|_| diverged(s + 1))?;
             progress((s + 1 - reported) as u64);
             reported = s + 1;
         }
     }
+    net.read_params(be, &mut params)?;
     if params.iter().any(|v| !v.is_finite()) {
         return Err(HostError::Data(
             "training diverged (non-finite parameters); try a smaller --lr or --standardize"
@@ -667,7 +760,8 @@ pub fn train(args: TrainArgs) -> Result<()> {
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} step {pos}/{len}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let report = fit(&mut model, &x, &t, &|d| bar.inc(d))?;
+    let mut device = select(args.device)?;
+    let report = fit_on(&mut model, &x, &t, &mut device, &|d| bar.inc(d))?;
     bar.finish_and_clear();
     model.to_file()?.save(&args.out)?;
     if args.json {
@@ -683,6 +777,7 @@ pub fn train(args: TrainArgs) -> Result<()> {
             "train_nll": report.train_nll,
             "seconds": report.seconds,
             "samples_per_s": report.samples_per_s(),
+            "device": device.name(),
             "out": args.out.display().to_string(),
         });
         println!("{obj}");
@@ -723,6 +818,29 @@ mod tests {
         d.sort_unstable();
         d.dedup();
         assert_eq!(d.len(), s.len());
+    }
+
+    /// The NLL computed through the backend (what the GPU path uses) equals the model's own
+    /// `mean_nll` (the CPU path), in data units.
+    #[test]
+    fn mean_nll_through_the_backend_equals_mean_nll() {
+        let mut rng = Rng::new(4);
+        let n = 40_000; // more than one evaluation pass
+        let x: Vec<f32> = (0..n).map(|_| rng.uniform_range(-1.0, 1.0)).collect();
+        let t: Vec<f32> = x.iter().map(|&v| 3.0 * v + rng.normal_with(0.0, 0.4) + 10.0).collect();
+        let mut h = Hyper::new(&[6], Activation::Tanh);
+        h.standardize = true;
+        let mut model =
+            prepare_arrays(h, 2, 0.0, vec!["x".into()], vec!["t".into()], &x, &t).unwrap();
+        init(&model.layers, &mut model.params, &mut rng, Init::Default).unwrap();
+        let want = model.mean_nll(&x, &t).unwrap();
+        let (mut xs, mut ts) = (x.clone(), t.clone());
+        model.x_norm.apply(&mut xs);
+        model.y_norm.apply(&mut ts);
+        let params = model.params.clone();
+        let got = mean_nll_on(&mut CpuBackend::new(), &model, &params, &xs, &ts).unwrap();
+        assert!((got - want).abs() < 1e-6 * want.abs().max(1.0), "{got} vs {want}");
+        assert!(model.log_jacobian() > 0.0, "std of t ≈ 1.8: the Jacobian term is exercised");
     }
 
     /// The threaded head pass (a large batch) gives exactly the per-row results of core's head.

@@ -647,8 +647,8 @@ impl HostModel for NbModel {
         "log_loss"
     }
 
-    /// Categorical: blob kind 3; Bernoulli: kind 4; `p_<class>` for a few synthetic rows,
-    /// computed by core from the blob. Multinomial / Gaussian: an error naming the variant.
+    /// Blob kind 3 (categorical), 4 (Bernoulli), 5 (multinomial) or 6 (Gaussian);
+    /// `p_<class>` for a few synthetic rows, computed by core from the blob.
     fn export(&self, points: usize) -> Result<super::Export> {
         self.export_blob(points)
     }

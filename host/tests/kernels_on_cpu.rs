@@ -1,0 +1,468 @@
+//! The CUDA backend's kernel source, **executed on the CPU**: the text of
+//! `backend::kernels::SOURCE` is compiled as plain C++ by the host compiler (`c++`), with a
+//! prelude that turns `__global__`/`__device__` into ordinary functions and `blockIdx`/`threadIdx`
+//! into globals, and every kernel is run over its whole grid one thread after the other (one
+//! thread per block, so `sum_into`'s block reduction degenerates to a serial sum). The results
+//! are compared with the CPU backend and core — this checks the kernels' arithmetic on a machine
+//! without a GPU (launch configuration and device memory are checked by `backend_parity.rs` on a
+//! GPU). Skipped (with a printed reason) where no C++ compiler exists.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use embedml::kernels::loss::Loss;
+use embedml::models::mdn::Head;
+use embedml::optim::{Adam, AnyOptimizer, Momentum, Optimizer, Sgd};
+use embedml::{Activation, Rng};
+use embedml_host::backend::cpu::{self, CpuBackend};
+use embedml_host::backend::kernels::{optimizer_launch, OptimizerLaunch, SOURCE};
+use embedml_host::backend::Backend;
+use libloading::{Library, Symbol};
+
+const PRELUDE: &str = r#"
+#include <cmath>
+#include <cstring>
+struct Dim { unsigned x, y, z; };
+static thread_local Dim blockIdx, threadIdx, blockDim;
+#define __global__
+#define __device__
+#define __forceinline__ inline
+#define __shared__ static thread_local
+#define __syncthreads() ((void)0)
+static inline unsigned __float_as_uint(float f) { unsigned u; memcpy(&u, &f, 4); return u; }
+static inline float __uint_as_float(unsigned u) { float f; memcpy(&f, &u, 4); return f; }
+static inline int atomicExch(int *p, int v) { int o = *p; *p = v; return o; }
+"#;
+
+/// One wrapper per kernel: `run_NAME(n, args…)` runs threads `0..n` (one per block).
+const WRAPPERS: &str = r#"
+#define GRID(n) blockDim.x = 1; threadIdx.x = 0; for (int b_ = 0; b_ < (n); ++b_) { blockIdx.x = b_;
+#define END }
+extern "C" void run_bias_act_forward(int n, int act, float slope, const float *bias, int rows, int cols, float *pre, float *post) { GRID(n) bias_act_forward(act, slope, bias, rows, cols, pre, post); END }
+extern "C" void run_act_backward(int n, int act, float slope, const float *pre, const float *post, int len, float *delta) { GRID(n) act_backward(act, slope, pre, post, len, delta); END }
+extern "C" void run_bias_grad(int n, const float *delta, int rows, int cols, float *grads) { GRID(n) bias_grad(delta, rows, cols, grads); END }
+extern "C" void run_loss_rows(int n, int loss, const float *out, const float *t, int rows, int cols, float *grad, float *row_loss) { GRID(n) loss_rows(loss, out, t, rows, cols, grad, row_loss); END }
+extern "C" void run_mdn_head(int n, int k, int l, float smin, const float *out, const float *t, int rows, float s, float *grad, float *row_loss, int *bad) { GRID(n) mdn_head(k, l, smin, out, t, rows, s, grad, row_loss, bad); END }
+extern "C" void run_sum_into(const float *x, int len, double *acc) { GRID(1) sum_into(x, len, acc); END }
+extern "C" void run_scale(int n, float *x, int len, float s) { GRID(n) scale(x, len, s); END }
+extern "C" void run_adam(int n, float *p, const float *g, float *st, int len, float lr, float b1, float b2, float eps, float bc1, float bc2) { GRID(n) adam(p, g, st, len, lr, b1, b2, eps, bc1, bc2); END }
+extern "C" void run_momentum(int n, float *p, const float *g, float *st, int len, float lr, float beta, int use_state) { GRID(n) momentum(p, g, st, len, lr, beta, use_state); END }
+extern "C" void run_gather_rows(int n, const float *src, const unsigned *idx, int rows, int width, float *dst) { GRID(n) gather_rows(src, idx, rows, width, dst); END }
+"#;
+
+/// The kernels compiled into a shared library (once per test process), or `None` (printed)
+/// without a compiler.
+fn kernels() -> Option<Library> {
+    static LIB: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    let path = LIB.get_or_init(build).as_ref()?;
+    // SAFETY: the library was built from the kernel source and the wrappers above; it has no
+    // initialisers beyond zeroed statics (thread-local, so tests may run in parallel).
+    Some(unsafe { Library::new(path) }.unwrap())
+}
+
+fn build() -> Option<PathBuf> {
+    let dir: PathBuf = std::env::temp_dir().join(format!("embedml-kernels-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (src, lib) = (dir.join("kernels.cpp"), dir.join("libkernels.so"));
+    std::fs::write(&src, format!("{PRELUDE}\n{SOURCE}\n{WRAPPERS}")).unwrap();
+    let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+    // -ffp-contract=off: no fused multiply-add, as the backend asks NVRTC (--fmad=false).
+    let out = Command::new(&cxx)
+        .args([
+            "-O1",
+            "-shared",
+            "-fPIC",
+            "-ffp-contract=off",
+            "-fno-fast-math",
+            "-o",
+        ])
+        .arg(&lib)
+        .arg(&src)
+        .output();
+    match out {
+        Err(e) => {
+            eprintln!("skipped: no C++ compiler ({cxx}: {e})");
+            None
+        }
+        Ok(o) if !o.status.success() => panic!(
+            "the kernel source does not compile as C++:\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Ok(_) => Some(lib),
+    }
+}
+
+macro_rules! sym {
+    ($lib:expr, $name:literal, $ty:ty) => {{
+        // SAFETY: the wrapper `$name` has exactly the C signature `$ty` (see WRAPPERS).
+        let s: Symbol<$ty> = unsafe { $lib.get($name) }.unwrap();
+        s
+    }};
+}
+
+fn randn(rng: &mut Rng, n: usize, std: f32) -> Vec<f32> {
+    let mut v = vec![0.0f32; n];
+    rng.fill_normal(&mut v, 0.0, std);
+    v
+}
+
+fn close(what: &str, got: &[f32], want: &[f32], tol: f32) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * w.abs().max(1e-3),
+            "{what}[{i}]: kernel {g} vs core {w}"
+        );
+    }
+}
+
+fn act_id(a: Activation) -> (i32, f32) {
+    match a {
+        Activation::LeakyRelu(s) => (a.id() as i32, s),
+        _ => (a.id() as i32, 0.0),
+    }
+}
+
+type BiasActFn = unsafe extern "C" fn(i32, i32, f32, *const f32, i32, i32, *mut f32, *mut f32);
+type ActBackFn = unsafe extern "C" fn(i32, i32, f32, *const f32, *const f32, i32, *mut f32);
+type BiasGradFn = unsafe extern "C" fn(i32, *const f32, i32, i32, *mut f32);
+
+#[test]
+fn activation_bias_and_bias_gradient_kernels_equal_the_cpu_backend() {
+    let Some(lib) = kernels() else { return };
+    let fwd = sym!(lib, b"run_bias_act_forward", BiasActFn);
+    let bwd = sym!(lib, b"run_act_backward", ActBackFn);
+    let bgrad = sym!(lib, b"run_bias_grad", BiasGradFn);
+    let mut rng = Rng::new(1);
+    let (rows, cols) = (37, 5);
+    let n = rows * cols;
+    for act in Activation::ALL
+        .into_iter()
+        .chain([Activation::LeakyRelu(0.2)])
+    {
+        let bias = randn(&mut rng, cols, 1.0);
+        let mut pre = randn(&mut rng, n, 3.0);
+        pre[0] = 25.0; // RBF's cut-off branch
+        pre[1] = 0.0;
+        let delta = randn(&mut rng, n, 1.0);
+        // Kernels.
+        let (id, slope) = act_id(act);
+        let (mut kpre, mut kpost, mut kdelta) = (pre.clone(), vec![0.0f32; n], delta.clone());
+        let mut kg = vec![0.5f32; cols];
+        // SAFETY: every pointer addresses a buffer of the length the kernel reads or writes.
+        unsafe {
+            fwd(
+                n as i32,
+                id,
+                slope,
+                bias.as_ptr(),
+                rows as i32,
+                cols as i32,
+                kpre.as_mut_ptr(),
+                kpost.as_mut_ptr(),
+            );
+            bwd(
+                n as i32,
+                id,
+                slope,
+                kpre.as_ptr(),
+                kpost.as_ptr(),
+                n as i32,
+                kdelta.as_mut_ptr(),
+            );
+            bgrad(
+                cols as i32,
+                kdelta.as_ptr(),
+                rows as i32,
+                cols as i32,
+                kg.as_mut_ptr(),
+            );
+        }
+        // CPU backend.
+        let mut be = CpuBackend::new();
+        let (mut cpre, mut cpost, mut cdelta) = (pre.clone(), vec![0.0f32; n], delta.clone());
+        let mut cg = vec![0.5f32; cols];
+        be.bias_act_forward(act, &bias, 0, rows, cols, &mut cpre, &mut cpost)
+            .unwrap();
+        be.act_backward(act, &cpre, &cpost, n, &mut cdelta).unwrap();
+        be.bias_grad(&cdelta, rows, cols, &mut cg, 0).unwrap();
+        assert_eq!(kpre, cpre, "{act:?} pre-activations");
+        close(&format!("{act:?} forward"), &kpost, &cpost, 1e-6);
+        close(&format!("{act:?} backward"), &kdelta, &cdelta, 1e-5);
+        close(&format!("{act:?} bias gradient"), &kg, &cg, 1e-5);
+    }
+}
+
+type LossFn = unsafe extern "C" fn(i32, i32, *const f32, *const f32, i32, i32, *mut f32, *mut f32);
+type SumFn = unsafe extern "C" fn(*const f32, i32, *mut f64);
+
+#[test]
+fn loss_and_sum_kernels_equal_core() {
+    let Some(lib) = kernels() else { return };
+    let run = sym!(lib, b"run_loss_rows", LossFn);
+    let sum = sym!(lib, b"run_sum_into", SumFn);
+    let mut rng = Rng::new(2);
+    let rows = 64;
+    for (loss, cols) in [
+        (Loss::Mse, 3),
+        (Loss::BinaryCrossEntropy, 2),
+        (Loss::SoftmaxCrossEntropy, 7),
+    ] {
+        let out = randn(&mut rng, rows * cols, 4.0);
+        let t: Vec<f32> = match loss {
+            Loss::Mse => randn(&mut rng, rows * cols, 1.0),
+            Loss::BinaryCrossEntropy => (0..rows * cols)
+                .map(|i| (i % 3 == 0) as u8 as f32)
+                .collect(),
+            Loss::SoftmaxCrossEntropy => (0..rows * cols)
+                .map(|i| (i % cols == (i / cols) % cols) as u8 as f32)
+                .collect(),
+        };
+        let (mut kg, mut kl) = (vec![0.0f32; rows * cols], vec![0.0f32; rows]);
+        let mut acc = 1.5f64;
+        // SAFETY: buffers of the lengths the kernels address.
+        unsafe {
+            run(
+                rows as i32,
+                loss.id() as i32,
+                out.as_ptr(),
+                t.as_ptr(),
+                rows as i32,
+                cols as i32,
+                kg.as_mut_ptr(),
+                kl.as_mut_ptr(),
+            );
+            sum(kl.as_ptr(), rows as i32, &mut acc);
+        }
+        let mut want_g = vec![0.0f32; rows * cols];
+        let mut want_l = vec![0.0f32; rows];
+        for (r, wl) in want_l.iter_mut().enumerate() {
+            let s = r * cols..(r + 1) * cols;
+            *wl = loss
+                .value_and_grad(&out[s.clone()], &t[s.clone()], &mut want_g[s])
+                .unwrap();
+        }
+        close(&format!("{loss:?} gradient"), &kg, &want_g, 1e-5);
+        close(&format!("{loss:?} row losses"), &kl, &want_l, 1e-5);
+        let total: f64 = want_l.iter().map(|&v| v as f64).sum::<f64>() + 1.5;
+        assert!(
+            (acc - total).abs() <= 1e-5 * total.abs(),
+            "{loss:?} sum {acc} vs {total}"
+        );
+    }
+}
+
+type HeadFn = unsafe extern "C" fn(
+    i32,
+    i32,
+    i32,
+    f32,
+    *const f32,
+    *const f32,
+    i32,
+    f32,
+    *mut f32,
+    *mut f32,
+    *mut i32,
+);
+
+/// The fused MDN head kernel against core's `Head::loss_and_grad` (σ floor on and off, up to
+/// K = 20, wide raw outputs that hit the σ clamp) and the NaN flag.
+#[test]
+fn mdn_head_kernel_equals_core() {
+    let Some(lib) = kernels() else { return };
+    let run = sym!(lib, b"run_mdn_head", HeadFn);
+    let mut rng = Rng::new(3);
+    for (k, l, smin, spread) in [
+        (1, 1, 0.0, 1.0),
+        (3, 1, 0.0, 2.0),
+        (20, 2, 0.0, 1.5),
+        (20, 2, 0.05, 1.5),
+        (5, 4, 0.01, 40.0),
+    ] {
+        let head = Head::new(k, l, smin).unwrap();
+        let o = head.output_len();
+        let rows = 50;
+        let out = randn(&mut rng, rows * o, spread);
+        let t = randn(&mut rng, rows * l, 1.0);
+        let (mut kg, mut kl, mut bad) = (vec![0.0f32; rows * o], vec![0.0f32; rows], 0i32);
+        // SAFETY: buffers of the lengths the kernel addresses.
+        unsafe {
+            run(
+                rows as i32,
+                k as i32,
+                l as i32,
+                smin,
+                out.as_ptr(),
+                t.as_ptr(),
+                rows as i32,
+                0.25,
+                kg.as_mut_ptr(),
+                kl.as_mut_ptr(),
+                &mut bad,
+            );
+        }
+        assert_eq!(bad, 0);
+        let mut want = vec![0.0f32; rows * o];
+        let mut want_l = vec![0.0f32; rows];
+        for (r, wl) in want_l.iter_mut().enumerate() {
+            *wl = head
+                .loss_and_grad(
+                    &out[r * o..(r + 1) * o],
+                    &t[r * l..(r + 1) * l],
+                    &mut want[r * o..(r + 1) * o],
+                )
+                .unwrap();
+        }
+        cpu::scale(&mut want, 0.25);
+        close(
+            &format!("head K={k} L={l} σmin={smin} gradient"),
+            &kg,
+            &want,
+            1e-4,
+        );
+        close(
+            &format!("head K={k} L={l} σmin={smin} NLL"),
+            &kl,
+            &want_l,
+            1e-5,
+        );
+    }
+    // A non-finite raw output: the flag is set and the row's gradient is zero.
+    let head = Head::new(2, 1, 0.0).unwrap(); // 6 raw outputs per row
+    let mut out = [0.3f32; 12];
+    out[8] = f32::INFINITY;
+    let (mut kg, mut kl, mut bad) = (vec![9.0f32; 12], vec![9.0f32; 2], 0i32);
+    // SAFETY: as above.
+    unsafe {
+        run(
+            2,
+            2,
+            1,
+            0.0,
+            out.as_ptr(),
+            [0.0f32, 1.0].as_ptr(),
+            2,
+            1.0,
+            kg.as_mut_ptr(),
+            kl.as_mut_ptr(),
+            &mut bad,
+        );
+    }
+    assert_eq!(bad, 1);
+    assert_eq!(&kg[6..], &[0.0; 6]);
+    assert!(
+        head.loss(&out[6..], &[1.0]).is_err(),
+        "core rejects the same row"
+    );
+    assert_eq!(kl[1], 0.0);
+    let mut g0 = [0.0f32; 6];
+    let l0 = head.loss_and_grad(&out[..6], &[0.0], &mut g0).unwrap();
+    assert!((kl[0] - l0).abs() < 1e-6, "the finite row is unaffected");
+    close("finite row", &kg[..6], &g0, 1e-5);
+}
+
+type AdamFn =
+    unsafe extern "C" fn(i32, *mut f32, *const f32, *mut f32, i32, f32, f32, f32, f32, f32, f32);
+type MomentumFn = unsafe extern "C" fn(i32, *mut f32, *const f32, *mut f32, i32, f32, f32, i32);
+type ScaleFn = unsafe extern "C" fn(i32, *mut f32, i32, f32);
+type GatherFn = unsafe extern "C" fn(i32, *const f32, *const u32, i32, i32, *mut f32);
+
+/// Adam, momentum and SGD (with linear decay) kernels, driven by the CUDA backend's own host
+/// side (`kernels::optimizer_launch`: step counter, bias corrections, decayed rate), against
+/// core's optimizers.
+#[test]
+fn optimizer_scale_and_gather_kernels_equal_core() {
+    let Some(lib) = kernels() else { return };
+    let adam_k = sym!(lib, b"run_adam", AdamFn);
+    let mom_k = sym!(lib, b"run_momentum", MomentumFn);
+    let scale_k = sym!(lib, b"run_scale", ScaleFn);
+    let gather_k = sym!(lib, b"run_gather_rows", GatherFn);
+    let mut rng = Rng::new(4);
+    let n = 40;
+    let p0 = randn(&mut rng, n, 1.0);
+    let grads: Vec<Vec<f32>> = (0..4).map(|_| randn(&mut rng, n, 0.1)).collect();
+    for opt in [
+        AnyOptimizer::Adam(Adam::new(0.01)),
+        AnyOptimizer::Momentum(Momentum::new(0.05, 0.9)),
+        AnyOptimizer::Sgd(Sgd::with_linear_decay(0.1, 3)),
+    ] {
+        let (mut core_opt, mut host) = (opt, opt);
+        let sl = opt.state_len(n).max(1);
+        let (mut cp, mut cs) = (p0.clone(), vec![0.0f32; sl]);
+        let (mut kp, mut ks) = (p0.clone(), vec![0.0f32; sl]);
+        for g in &grads {
+            core_opt
+                .step(&mut cp, g, &mut cs[..opt.state_len(n)])
+                .unwrap();
+            // The CUDA backend's host side, then the kernel it launches.
+            match optimizer_launch(&mut host).unwrap() {
+                OptimizerLaunch::Adam {
+                    lr,
+                    beta1,
+                    beta2,
+                    eps,
+                    bc1,
+                    bc2,
+                } => {
+                    // SAFETY: buffers of the lengths the kernel addresses (state 2n).
+                    unsafe {
+                        adam_k(
+                            n as i32,
+                            kp.as_mut_ptr(),
+                            g.as_ptr(),
+                            ks.as_mut_ptr(),
+                            n as i32,
+                            lr,
+                            beta1,
+                            beta2,
+                            eps,
+                            bc1,
+                            bc2,
+                        )
+                    };
+                }
+                OptimizerLaunch::Momentum {
+                    lr,
+                    beta,
+                    use_state,
+                } => {
+                    // SAFETY: as above (state n, or not read with use_state = 0).
+                    unsafe {
+                        mom_k(
+                            n as i32,
+                            kp.as_mut_ptr(),
+                            g.as_ptr(),
+                            ks.as_mut_ptr(),
+                            n as i32,
+                            lr,
+                            beta,
+                            use_state,
+                        )
+                    };
+                }
+            }
+        }
+        assert_eq!(host, core_opt, "step counters advance as core's");
+        close(&format!("{opt:?} parameters"), &kp, &cp, 1e-5);
+        close(&format!("{opt:?} state"), &ks, &cs, 1e-5);
+    }
+    let mut bad = AnyOptimizer::Sgd(Sgd::new(f32::NAN));
+    assert!(optimizer_launch(&mut bad).is_err());
+    // Scale and gather.
+    let mut v = p0.clone();
+    // SAFETY: as above.
+    unsafe { scale_k(n as i32, v.as_mut_ptr(), n as i32, 0.5) };
+    let mut w = p0.clone();
+    cpu::scale(&mut w, 0.5);
+    assert_eq!(v, w);
+    let src: Vec<f32> = (0..30).map(|i| i as f32).collect(); // 10 rows × 3
+    let idx: [u32; 4] = [9, 0, 3, 3];
+    let mut dst = vec![0.0f32; 12];
+    // SAFETY: as above; every index < 10.
+    unsafe { gather_k(12, src.as_ptr(), idx.as_ptr(), 4, 3, dst.as_mut_ptr()) };
+    let mut want = vec![0.0f32; 12];
+    cpu::gather_rows(&src, 3, &[9, 0, 3, 3], &mut want).unwrap();
+    assert_eq!(dst, want);
+    assert_eq!(&dst[..3], &[27.0, 28.0, 29.0]);
+}
