@@ -8,7 +8,12 @@ use embedml::{mlp_ref_type, mlp_type, Activation, Parameters, Rng};
 
 type Tiny = mlp_type!(1, 2, 1);
 type Sine = mlp_type!(1, 16, 16, 1);
-type SineRef<'a> = MlpRef<'a, 3, { embedml::models::mlp::unit_count(&[1, 16, 16, 1]) }>;
+type SineRef<'a> = MlpRef<
+    'a,
+    3,
+    { embedml::models::mlp::unit_count(&[1, 16, 16, 1]) },
+    embedml::models::fixed::W3<1, 16, 16, 1>,
+>;
 /// The macro names the same type with a `'static` borrow (for blobs in flash).
 type SineFlash = mlp_ref_type!(1, 16, 16, 1);
 
@@ -171,6 +176,23 @@ fn in_place_model_borrows_the_blob_and_matches_the_ram_model() {
     }
     // Shape errors are typed.
     assert!(flash.forward(&[1.0, 2.0]).is_err());
+}
+
+/// Typed widths that do not match the blob's are an error, even when the layer count and the
+/// unit capacity agree (1 → 15 → 17 → 1 also has 33 units).
+#[test]
+fn typed_widths_must_match_the_blob() {
+    use embedml::models::fixed::W3;
+    let (_, buf, n) = sine_blob();
+    let blob = bytes(&buf, n);
+    type Wrong<'a> = MlpRef<'a, 3, 33, W3<1, 15, 17, 1>>;
+    assert!(matches!(
+        Wrong::from_blob(blob),
+        Err(FormatError::InvalidValue { .. })
+    ));
+    type WrongRam = embedml::models::mlp::Mlp<3, 321, 33, W3<1, 15, 17, 1>>;
+    assert!(WrongRam::from_blob(blob).is_err());
+    assert!(SineRef::from_blob(blob).is_ok());
 }
 
 #[test]

@@ -504,8 +504,14 @@ fn forward64(layers: &[embedml::models::mlp::Layer], params: &[f32], x: &[f32]) 
 }
 
 /// Full network (trunk + head) gradients against finite differences, over all parameters.
-fn network_gradcheck<const NL: usize, const P: usize, const U: usize, const O: usize>(
-    mut net: embedml::models::mdn::Mdn<NL, P, U, O>,
+fn network_gradcheck<
+    const NL: usize,
+    const P: usize,
+    const U: usize,
+    const O: usize,
+    S: embedml::models::fixed::Widths,
+>(
+    mut net: embedml::models::mdn::Mdn<NL, P, U, O, S>,
     seed: u64,
 ) {
     let mut rng = Rng::new(seed);

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod board;
+pub mod stack;
 pub mod transport;
 
 use cortex_m_rt::{exception, ExceptionFrame};
@@ -24,8 +25,9 @@ unsafe fn HardFault(ef: &ExceptionFrame) -> ! {
     exit(EXIT_CRASH)
 }
 
-/// Logs the board and the binary at start-up.
+/// Logs the board and the binary at start-up, and paints the free stack (see [`stack`]).
 pub fn hello(bin: &str) {
+    stack::paint();
     defmt::info!("{=str} on {=str} ({=str})", bin, BOARD.name, BOARD.core);
 }
 
@@ -77,8 +79,15 @@ pub fn check_all(what: &str, got: &[f32], want: &[f32], rel: f32) -> bool {
     ok
 }
 
-/// Exits 0 if `ok`, else logs the failure and exits [`EXIT_FAILURE`].
+/// Logs the stack high-water mark since [`hello`] (see [`stack`]), then exits 0 if `ok`, else
+/// logs the failure and exits [`EXIT_FAILURE`].
 pub fn finish(ok: bool) -> ! {
+    let (used, at_least) = stack::high_water();
+    if at_least {
+        defmt::info!("stack high-water mark: at least {=usize} bytes", used);
+    } else {
+        defmt::info!("stack high-water mark: {=usize} bytes", used);
+    }
     if ok {
         defmt::info!("PASS");
         exit(0)

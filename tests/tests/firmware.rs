@@ -74,6 +74,13 @@ const LM3S6965_MICROMATH: Board = Board {
     dir: "target/micromath",
 };
 
+/// The MPS2-AN386 with core's `fastexp` polynomial `exp` / `tanh` (its own target directory).
+const MPS2_AN386_FASTEXP: Board = Board {
+    target: "thumbv7em-none-eabihf",
+    features: "qemu,mps2-an386,fastexp",
+    dir: "target/fastexp",
+};
+
 /// Builds every binary for `board` once per test process (cargo's own lock serialises the
 /// builds); returns the release directory.
 fn build(board: &Board) -> PathBuf {
@@ -193,6 +200,26 @@ fn bench_agrees_across_executors_on_cortex_m4f() {
 #[test]
 fn bench_agrees_across_executors_on_cortex_m3() {
     expect(&LM3S6965, "bench", 0, &["y(0.3): flash ", "PASS"]);
+}
+
+/// The pair `tools/report.sh` subtracts for the sine model's flash cost: both run, the model
+/// one matches the host, and both log their stack high-water mark (painted at start-up).
+#[test]
+fn model_flash_cost_pair_runs_on_both_boards() {
+    for board in [&MPS2_AN386, &LM3S6965] {
+        expect(
+            board,
+            "model_sine",
+            0,
+            &["y = 0.85324", "stack high-water mark: ", "PASS"],
+        );
+        expect(
+            board,
+            "model_none",
+            0,
+            &["y = 0.5", "stack high-water mark: ", "PASS"],
+        );
+    }
 }
 
 #[test]
@@ -375,4 +402,22 @@ fn multinomial_nb_runs_the_host_word_model_and_keeps_learning_on_the_device() {
             ],
         );
     }
+}
+
+/// With `fastexp`, core's own `exp` / `tanh` keep libm's accuracy bounds on the device, and the
+/// PRML MDN still matches the libm host within the firmware's 1e-5.
+#[test]
+fn fastexp_keeps_libm_accuracy_on_cortex_m4f() {
+    expect(
+        &MPS2_AN386_FASTEXP,
+        "selftest_core",
+        0,
+        &["scalar math: fastexp", "7 of 7 checks passed", "PASS"],
+    );
+    expect(
+        &MPS2_AN386_FASTEXP,
+        "mdn",
+        0,
+        &["pi: 33 outputs match", "mode: 11 outputs match", "PASS"],
+    );
 }

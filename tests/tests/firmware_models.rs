@@ -808,3 +808,65 @@ fn word_count_multinomial_nb_files_are_consistent_with_the_host() {
     compare(&nb, &tables, &e.expected_all);
     assert!(!host_close(e.expected[0][0], e.expected_all[0][0]));
 }
+
+/// The typed executors the firmware runs (`mlp_ref_type!` / `mdn_type!` carry the widths,
+/// `embedml::models::fixed`) give the same bits as the slice math (`Dyn`) on the committed
+/// models, over a sweep of inputs: every pre-activation-derived output, the MDN's raw outputs
+/// and its mixture.
+#[test]
+fn typed_executors_match_the_slice_math_on_the_firmware_models() {
+    use embedml::models::fixed::{Dyn, W3};
+    use embedml::models::mdn::Mdn;
+    use embedml::models::mlp::{param_count, unit_count};
+
+    let bytes = std::fs::read(models_dir().join("sine.bin")).expect("firmware/models/sine.bin");
+    let mut blob = Box::new(Aligned([0u8; SINE_LEN]));
+    blob.0.copy_from_slice(&bytes);
+    // `mlp_ref_type!(1, 16, 16, 1)` with a non-'static borrow.
+    type SineTyped<'a> = MlpRef<'a, 3, { unit_count(&[1, 16, 16, 1]) }, W3<1, 16, 16, 1>>;
+    let mut typed = SineTyped::from_blob(&blob.0).unwrap();
+    let mut slice = SineRef::from_blob(&blob.0).unwrap();
+    let mut ram = Sine::from_blob(&blob.0).unwrap();
+    for i in 0..=200 {
+        let x = [-3.0 + 0.03 * i as f32];
+        let a = typed.forward(&x).unwrap()[0];
+        let b = slice.forward(&x).unwrap()[0];
+        let c = ram.forward(&x).unwrap()[0];
+        assert_eq!(a.to_bits(), b.to_bits(), "sine at {x:?}: {a} vs {b}");
+        assert_eq!(c.to_bits(), b.to_bits(), "sine (RAM) at {x:?}: {c} vs {b}");
+    }
+
+    type InverseDyn = Mdn<2, { param_count(&[1, 5, 9]) }, { unit_count(&[1, 5, 9]) }, 9, Dyn>;
+    let blob = read_aligned::<{ Inverse::BLOB_LEN }>("prml_inverse.bin");
+    let mut typed = Inverse::from_blob(&blob.0).unwrap();
+    let mut slice = InverseDyn::from_blob(&blob.0).unwrap();
+    for i in 0..=100 {
+        let t = [-0.2 + 0.014 * i as f32];
+        let a: Vec<u32> = typed
+            .raw_forward(&t)
+            .unwrap()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        let b: Vec<u32> = slice
+            .raw_forward(&t)
+            .unwrap()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        assert_eq!(a, b, "mdn raw outputs at {t:?}");
+        let m = typed.forward(&t).unwrap();
+        let mix_a: Vec<u32> = [m.log_pi(), m.sigma(), m.mu()]
+            .concat()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        let m = slice.forward(&t).unwrap();
+        let mix_b: Vec<u32> = [m.log_pi(), m.sigma(), m.mu()]
+            .concat()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect();
+        assert_eq!(mix_a, mix_b, "mdn mixture at {t:?}");
+    }
+}

@@ -11,6 +11,7 @@ use super::view::BlobView;
 use super::write::{blob_len, write_blob_fn, Scaling};
 use super::{FormatError, ModelKind};
 use crate::kernels::activation::Activation;
+use crate::models::fixed::Widths;
 use crate::models::mdn::{Head, Mdn};
 use crate::models::mlp::Layer;
 use crate::params::Parameters;
@@ -240,7 +241,9 @@ pub fn write_mdn_blob(
     )
 }
 
-impl<const NL: usize, const P: usize, const U: usize, const O: usize> Mdn<NL, P, U, O> {
+impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
+    Mdn<NL, P, U, O, S>
+{
     /// Length of this model's blob without standardisation constants.
     pub const BLOB_LEN: usize = blob_len(mdn_shape_words(NL), 0, 0, P);
 

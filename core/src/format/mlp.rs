@@ -7,6 +7,7 @@ use super::{FormatError, ModelKind, ScalingView};
 use crate::error::Result;
 use crate::kernels::activation::Activation;
 use crate::kernels::loss::Loss;
+use crate::models::fixed::{check_widths, Dyn, Widths};
 use crate::models::mlp::{self, Layer, Mlp};
 
 /// Shape words per layer beyond the fixed ones: an MLP of `L` layers has
@@ -220,7 +221,7 @@ fn typed_shape<const L: usize>(
     Ok((layers, loss))
 }
 
-impl<const L: usize, const P: usize, const U: usize> Mlp<L, P, U> {
+impl<const L: usize, const P: usize, const U: usize, S: Widths> Mlp<L, P, U, S> {
     /// Length of this model's blob without standardisation constants.
     pub const BLOB_LEN: usize = blob_len(shape_words(L), 0, 0, P);
 
@@ -347,10 +348,12 @@ pub fn write_mlp_blob(
 ///
 /// The parameters are borrowed as `&[f32]` ([`BlobView::params_f32`]), so the blob must be
 /// 4-byte aligned ([`include_blob!`](crate::include_blob) does it) — the math is the same
-/// [`mlp::forward`] as every other executor. Name the type with
+/// [`mlp::forward`] as every other executor (through the typed executor `S` when the widths are
+/// known at compile time, see [`models::fixed`](crate::models::fixed)). Name the type with
 /// [`mlp_ref_type!`](crate::mlp_ref_type).
 #[derive(Debug, Clone)]
-pub struct MlpRef<'a, const L: usize, const U: usize> {
+pub struct MlpRef<'a, const L: usize, const U: usize, S: Widths = Dyn> {
+    widths: core::marker::PhantomData<S>,
     layers: [Layer; L],
     loss: Loss,
     params: &'a [f32],
@@ -361,7 +364,7 @@ pub struct MlpRef<'a, const L: usize, const U: usize> {
 }
 
 /// The in-place MLP type for the given layer widths: `mlp_ref_type!(1, 16, 16, 1)` is
-/// `MlpRef<'static, 3, 33>`.
+/// `MlpRef<'static, 3, 33, W3<1, 16, 16, 1>>`.
 #[macro_export]
 macro_rules! mlp_ref_type {
     ($($size:expr),+ $(,)?) => {
@@ -369,16 +372,22 @@ macro_rules! mlp_ref_type {
             'static,
             { [$($size),+].len() - 1 },
             { $crate::models::mlp::unit_count(&[$($size),+]) },
+            $crate::__widths_type!($($size),+),
         >
     };
 }
 
-impl<'a, const L: usize, const U: usize> MlpRef<'a, L, U> {
+impl<'a, const L: usize, const U: usize, S: Widths> MlpRef<'a, L, U, S> {
     /// Parses `bytes` (every check of [`Mlp::from_blob`]) and borrows its parameters.
     pub fn from_blob(bytes: &'a [u8]) -> Result2<Self> {
         let view = BlobView::parse(bytes)?;
         let (layers, loss) = typed_shape::<L>(&view, view.param_count(), U)?;
+        check_widths::<S>(&layers).map_err(|_| FormatError::InvalidValue {
+            what: "mlp layer widths (typed widths)",
+            index: 0,
+        })?;
         Ok(MlpRef {
+            widths: core::marker::PhantomData,
             layers,
             loss,
             params: view.params_f32()?,
@@ -425,9 +434,9 @@ impl<'a, const L: usize, const U: usize> MlpRef<'a, L, U> {
     }
 
     /// Raw outputs for an already standardised input: [`mlp::forward`] on the borrowed
-    /// parameters.
+    /// parameters (through the typed executor `S`).
     pub fn forward(&mut self, x: &[f32]) -> Result<&[f32]> {
-        mlp::forward(&self.layers, self.params, x, &mut self.pre, &mut self.post)?;
+        S::forward_checked(&self.layers, self.params, x, &mut self.pre, &mut self.post)?;
         Ok(mlp::output(&self.layers, &self.post))
     }
 
@@ -442,7 +451,10 @@ impl<'a, const L: usize, const U: usize> MlpRef<'a, L, U> {
         }
         let loss = self.loss;
         let output = self.output;
-        out.copy_from_slice(self.forward(x)?);
+        // Lengths checked above; element by element, so no panic path is linked.
+        for (o, &y) in out.iter_mut().zip(self.forward(x)?) {
+            *o = y;
+        }
         loss.link(out);
         if let Some(s) = output {
             s.unstandardize(out);

@@ -4,12 +4,15 @@ use core::fmt;
 
 use super::{blob_crc, FormatError, ModelKind, CRC_OFFSET, FIXED_HEADER_LEN, MAGIC, VERSION};
 
-/// Reads the little-endian `u32` at `off` (the caller has checked `off + 4 <= bytes.len()`).
+/// Reads the little-endian `u32` at `off` (the caller has checked `off + 4 <= bytes.len()`; past
+/// the end it reads 0 rather than panicking, so no panic path — and none of `core::fmt`, which a
+/// slice-index panic pulls into flash — is linked into the firmware).
 #[inline]
 pub(crate) fn u32_at(bytes: &[u8], off: usize) -> u32 {
-    let mut w = [0u8; 4];
-    w.copy_from_slice(&bytes[off..off + 4]);
-    u32::from_le_bytes(w)
+    match bytes.get(off..off.saturating_add(4)) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => 0,
+    }
 }
 
 /// Reads the little-endian `f32` at `off` (the caller has checked `off + 4 <= bytes.len()`).
@@ -217,7 +220,8 @@ impl<'a> BlobView<'a> {
 
     /// The parameters' bytes (`4 · param_count`, little-endian `f32`).
     pub fn param_bytes(&self) -> &'a [u8] {
-        &self.bytes[self.header_len..]
+        // `parse` checked `header_len <= len`; `get` keeps a panic path out of the firmware.
+        self.bytes.get(self.header_len..).unwrap_or(&[])
     }
 
     /// Every parameter, in order (decoded with `from_le_bytes`; any alignment).

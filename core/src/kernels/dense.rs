@@ -30,24 +30,54 @@ pub fn forward(
     }
     // Common widths: the input lives in registers and each row is unrolled (see `rows_fixed`).
     match n_in {
-        16 => {
-            rows_fixed::<16>(w, b, x, y);
-            return Ok(());
-        }
-        8 => {
-            rows_fixed::<8>(w, b, x, y);
-            return Ok(());
-        }
-        _ => {}
+        16 => rows_fixed::<16>(w, b, x, y),
+        8 => rows_fixed::<8>(w, b, x, y),
+        1 => one_input(w, b, x, y),
+        _ => rows(n_in, w, b, x, y),
     }
+    Ok(())
+}
+
+/// [`forward`] for widths known at compile time (`I` inputs, `O` outputs): the typed
+/// executors ([`models::fixed`](crate::models::fixed)) call it so that every loop has a constant
+/// trip count. The same sums in the same order as [`forward`] (bias first, then `i` ascending),
+/// so the result is bit-identical; it only picks the loop shape from `I` at compile time
+/// (`rows_fixed` for every `I` up to 16, not only 8 and 16). `w` must hold `I · O` weights and
+/// `b` `O` biases (checked: a mismatch is an error, never a panic).
+#[inline(always)]
+pub fn forward_fixed<const I: usize, const O: usize>(
+    w: &[f32],
+    b: &[f32],
+    x: &[f32; I],
+    y: &mut [f32; O],
+) -> Result<()> {
+    check_len("dense weights", I * O, w.len())?;
+    check_len("dense bias", O, b.len())?;
+    if I == 0 {
+        y.copy_from_slice(b);
+    } else if I == 1 {
+        one_input(w, b, x, y);
+    } else if I <= 16 {
+        rows_fixed::<I>(w, b, x, y);
+    } else {
+        rows(I, w, b, x, y);
+    }
+    Ok(())
+}
+
+/// One input (a scalar feature): `y[o] = b[o] + w[o] x0`, a straight loop.
+#[inline(always)]
+fn one_input(w: &[f32], b: &[f32], x: &[f32], y: &mut [f32]) {
     if let [x0] = x {
-        // One input (a scalar feature): `y[o] = b[o] + w[o] x0`, a straight loop.
         for ((yo, &wo), &bo) in y.iter_mut().zip(w).zip(b) {
             *yo = bo + wo * x0;
         }
-        return Ok(());
     }
-    // Four rows at a time, so each `x[i]` is loaded once for four outputs.
+}
+
+/// The general loop (lengths checked by the caller): four rows at a time, so each `x[i]` is
+/// loaded once for four outputs, then the last `n_out % 4` rows one at a time.
+fn rows(n_in: usize, w: &[f32], b: &[f32], x: &[f32], y: &mut [f32]) {
     let mut w4 = w.chunks_exact(4 * n_in);
     let mut y4 = y.chunks_exact_mut(4);
     let mut b4 = b.chunks_exact(4);
@@ -66,7 +96,6 @@ pub fn forward(
             (*y0, *y1, *y2, *y3) = (a0, a1, a2, a3);
         }
     }
-    // The last `n_out % 4` rows, one at a time.
     let rows = w4.remainder().chunks_exact(n_in);
     for ((row, yo), &bo) in rows.zip(y4.into_remainder()).zip(b4.remainder()) {
         let mut acc = bo;
@@ -75,7 +104,6 @@ pub fn forward(
         }
         *yo = acc;
     }
-    Ok(())
 }
 
 /// The rows of a dense layer whose input width `I` is known at compile time: `x` is copied
@@ -84,7 +112,10 @@ pub fn forward(
 /// bit-identical. The caller has checked the lengths (`x.len() == I`, `w.len() == I · y.len()`).
 #[inline(always)]
 fn rows_fixed<const I: usize>(w: &[f32], b: &[f32], x: &[f32], y: &mut [f32]) {
-    const { assert!(I <= 16, "rows_fixed unrolls at most 16 inputs") };
+    if I > 16 {
+        // `macs!` below unrolls 16 inputs at most.
+        return rows(I, w, b, x, y);
+    }
     let Ok(xv) = <[f32; I]>::try_from(x) else {
         return;
     };

@@ -39,6 +39,7 @@ use crate::error::{check_finite, check_len, Error, Result};
 use crate::kernels::activation::Activation;
 use crate::kernels::dense;
 use crate::kernels::loss::Loss;
+use crate::models::fixed::{check_widths, Dyn, Widths};
 use crate::optim::Optimizer;
 use crate::params::Parameters;
 use crate::rng::Rng;
@@ -85,7 +86,8 @@ pub const fn unit_count(sizes: &[usize]) -> usize {
 }
 
 /// The typed MLP for the given layer widths: `mlp_type!(1, 16, 16, 1)` is
-/// `Mlp<3, {param_count}, {unit_count}>`.
+/// `Mlp<3, {param_count}, {unit_count}, W3<1, 16, 16, 1>>` (the widths as a
+/// [typed executor](crate::models::fixed); [`Dyn`](crate::models::fixed::Dyn) beyond 5 layers).
 #[macro_export]
 macro_rules! mlp_type {
     ($($size:expr),+ $(,)?) => {
@@ -93,6 +95,7 @@ macro_rules! mlp_type {
             { [$($size),+].len() - 1 },
             { $crate::models::mlp::param_count(&[$($size),+]) },
             { $crate::models::mlp::unit_count(&[$($size),+]) },
+            $crate::__widths_type!($($size),+),
         >
     };
 }
@@ -284,9 +287,13 @@ pub fn init(layers: &[Layer], params: &mut [f32], rng: &mut Rng, scheme: Init) -
 ///
 /// Use [`mlp_type!`](crate::mlp_type) to name the type from the layer widths. The last layer
 /// produces the raw outputs (logits for the classification losses); [`Mlp::predict`] applies
-/// the loss's link (sigmoid / softmax).
+/// the loss's link (sigmoid / softmax). `S` carries the layer widths at compile time
+/// ([`models::fixed`](crate::models::fixed)): [`forward`](Mlp::forward) and
+/// [`predict`](Mlp::predict) and the forward pass of training run its typed executor
+/// (bit-identical to [`forward`]); with the default [`Dyn`] they run the slice math.
 #[derive(Debug, Clone)]
-pub struct Mlp<const L: usize, const P: usize, const U: usize> {
+pub struct Mlp<const L: usize, const P: usize, const U: usize, S: Widths = Dyn> {
+    widths: core::marker::PhantomData<S>,
     layers: [Layer; L],
     loss: Loss,
     params: [f32; P],
@@ -296,7 +303,7 @@ pub struct Mlp<const L: usize, const P: usize, const U: usize> {
     delta: [f32; U],
 }
 
-impl<const L: usize, const P: usize, const U: usize> Mlp<L, P, U> {
+impl<const L: usize, const P: usize, const U: usize, S: Widths> Mlp<L, P, U, S> {
     /// A network with widths `sizes` (`L + 1` entries, input first), one activation per layer,
     /// and the loss it trains with. Parameters start at zero: call an `init_*` method.
     pub fn new(sizes: &[usize], activations: &[Activation], loss: Loss) -> Result<Self> {
@@ -310,7 +317,9 @@ impl<const L: usize, const P: usize, const U: usize> Mlp<L, P, U> {
         let (p, u) = check_layers(&layers)?;
         check_len("mlp parameter capacity P", p, P)?;
         check_len("mlp unit capacity U", u, U)?;
+        check_widths::<S>(&layers)?;
         Ok(Mlp {
+            widths: core::marker::PhantomData,
             layers,
             loss,
             params: [0.0; P],
@@ -327,7 +336,9 @@ impl<const L: usize, const P: usize, const U: usize> Mlp<L, P, U> {
         let (p, u) = check_layers(&layers)?;
         check_len("mlp parameter capacity P", p, P)?;
         check_len("mlp unit capacity U", u, U)?;
+        check_widths::<S>(&layers)?;
         Ok(Mlp {
+            widths: core::marker::PhantomData,
             layers,
             loss,
             params: [0.0; P],
@@ -409,7 +420,7 @@ impl<const L: usize, const P: usize, const U: usize> Mlp<L, P, U> {
 
     /// Raw outputs (logits for classification losses) for input `x`.
     pub fn forward(&mut self, x: &[f32]) -> Result<&[f32]> {
-        forward(&self.layers, &self.params, x, &mut self.pre, &mut self.post)?;
+        S::forward_checked(&self.layers, &self.params, x, &mut self.pre, &mut self.post)?;
         Ok(output(&self.layers, &self.post))
     }
 
@@ -444,7 +455,7 @@ impl<const L: usize, const P: usize, const U: usize> Mlp<L, P, U> {
     /// `target` has the output width (one-hot for softmax cross-entropy).
     pub fn accumulate(&mut self, x: &[f32], target: &[f32]) -> Result<f32> {
         check_finite("mlp input", x)?;
-        forward(&self.layers, &self.params, x, &mut self.pre, &mut self.post)?;
+        S::forward_checked(&self.layers, &self.params, x, &mut self.pre, &mut self.post)?;
         let n = self.n_outputs();
         let u = U;
         // ∂E/∂output goes straight into the tail of `delta`, where backprop expects it.
@@ -495,7 +506,7 @@ impl<const L: usize, const P: usize, const U: usize> Mlp<L, P, U> {
     }
 }
 
-impl<const L: usize, const P: usize, const U: usize> Parameters for Mlp<L, P, U> {
+impl<const L: usize, const P: usize, const U: usize, S: Widths> Parameters for Mlp<L, P, U, S> {
     fn params(&self) -> &[f32] {
         &self.params
     }

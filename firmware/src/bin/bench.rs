@@ -4,8 +4,10 @@
 //!
 //! 0. `empty`      — nothing: the markers' own cost, subtracted from the others.
 //! 1. `mlp_flash`  — one inference of the 1 → 16 → 16 → 1 ReLU sine MLP, run in place from its
-//!    blob in flash (`MlpRef::forward`, the shape of the MicroFlow / TFLM sine model).
-//! 2. `mlp_ram`    — the same inference with the parameters copied into RAM (`Mlp::forward`).
+//!    blob in flash (`MlpRef::forward`, the shape of the MicroFlow / TFLM sine model), by the
+//!    typed executor `mlp_ref_type!` selects (`embedml::models::fixed::W3<1, 16, 16, 1>`).
+//! 2. `mlp_ram`    — the same inference with the parameters copied into RAM (`Mlp::forward`,
+//!    the same typed executor).
 //! 3. `plain_loop` — the same network as a plain hand-written f32 loop over fixed-size arrays
 //!    (the reference a hand-written C or Rust model would be).
 //!

@@ -1,7 +1,7 @@
 //! On-target unit tests of core's kernels whose behaviour can differ on hardware: float
 //! arithmetic (subnormals, NaN handling, soft float on the Cortex-M3), the scalar math of
 //! `embedml::math` (libm, or the `micromath` approximations when built with
-//! `--features micromath`), softmax / log-sum-exp at extremes, sigmoid and softplus at ±1e4
+//! `--features micromath`, or the `fastexp` polynomials with `--features fastexp`), softmax / log-sum-exp at extremes, sigmoid and softplus at ±1e4
 //! and a dense forward pass. Reference values are exact or computed in f64 with Python's
 //! `math` module and written here. Each check logs `ok` or what failed; exits 0 only if all
 //! pass.
@@ -17,10 +17,18 @@ use embedml::math;
 use embedml_firmware as fw;
 
 /// Which scalar math this build checks, and its tolerances (relative to `max(|want|, 1)`; the
-/// `micromath` ones are the worst errors documented in `core/src/math.rs`).
-#[cfg(not(feature = "micromath"))]
+/// `micromath` ones are the worst errors documented in `core/src/math.rs`; `fastexp`'s `exp` and
+/// `tanh` are as accurate as libm's, so they get libm's bounds).
+#[cfg(not(any(feature = "micromath", feature = "fastexp")))]
 mod tol {
     pub const BACKEND: &str = "libm";
+    pub const EXP_REL: f32 = 3e-7;
+    pub const LN: f32 = 3e-7;
+    pub const TANH: f32 = 3e-7;
+}
+#[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+mod tol {
+    pub const BACKEND: &str = "fastexp";
     pub const EXP_REL: f32 = 3e-7;
     pub const LN: f32 = 3e-7;
     pub const TANH: f32 = 3e-7;

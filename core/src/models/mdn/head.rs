@@ -111,19 +111,29 @@ impl Head {
         self.check(out, None)?;
         check_len("mdn mixture buffer", self.output_len(), buf.len())?;
         let k = self.k;
-        let (a_pi, rest) = out.split_at(k);
-        let (a_sigma, a_mu) = rest.split_at(k);
+        // The lengths were checked (`2K ≤ K (L + 2)`); the checked splits keep panic paths out
+        // of the firmware.
+        let short = Error::ShapeMismatch {
+            what: "mdn raw outputs",
+            expected: self.output_len(),
+            found: out.len(),
+        };
+        let (a_pi, rest) = out.split_at_checked(k).ok_or(short)?;
+        let (a_sigma, a_mu) = rest.split_at_checked(k).ok_or(short)?;
         let lse_pi = log_sum_exp(a_pi);
-        let (log_pi, rest) = buf.split_at_mut(k);
-        let (sigma, mu) = rest.split_at_mut(k);
+        let (log_pi, rest) = buf.split_at_mut_checked(k).ok_or(short)?;
+        let (sigma, mu) = rest.split_at_mut_checked(k).ok_or(short)?;
         for (lp, &a) in log_pi.iter_mut().zip(a_pi) {
             *lp = a - lse_pi;
         }
         for (s, &a) in sigma.iter_mut().zip(a_sigma) {
             *s = self.sigma_of(a).0;
         }
-        mu.copy_from_slice(a_mu);
-        Mixture::new(k, self.l, log_pi, sigma, mu)
+        for (m, &a) in mu.iter_mut().zip(a_mu) {
+            *m = a;
+        }
+        // `out` is finite (checked above), so the mixture is valid by construction.
+        Ok(Mixture::from_head(k, self.l, log_pi, sigma, mu))
     }
 
     /// `ln π_k N(t | μ_k, σ_k² I_L)` from raw outputs, with `lse_pi = ln Σ exp(a^π)`.

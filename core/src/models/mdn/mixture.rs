@@ -83,6 +83,27 @@ impl<'a> Mixture<'a> {
         })
     }
 
+    /// A mixture [`Head::mixture`](super::Head::mixture) has just built from finite raw
+    /// outputs, so every invariant [`new`](Self::new) checks holds by construction: the lengths
+    /// come from one split, `ln π = a^π − ln Σ e^{a^π}` is normalised and finite, `σ = σ_min +
+    /// e^{clamp(a^σ)}` is finite and positive, `μ` are the (checked) raw outputs. Skipping the
+    /// re-check saves a second log-sum-exp (two `exp` and a `log1p`) per inference.
+    pub(super) fn from_head(
+        k: usize,
+        l: usize,
+        log_pi: &'a [f32],
+        sigma: &'a [f32],
+        mu: &'a [f32],
+    ) -> Self {
+        Mixture {
+            k,
+            l,
+            log_pi,
+            sigma,
+            mu,
+        }
+    }
+
     /// Number of components `K`.
     pub fn k(&self) -> usize {
         self.k

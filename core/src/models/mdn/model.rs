@@ -4,6 +4,7 @@ use super::head::{output_len, Head};
 use super::mixture::{Mixture, ModeSearch};
 use crate::error::{check_finite, check_len, Error, Result};
 use crate::kernels::activation::Activation;
+use crate::models::fixed::{check_widths, Dyn, Widths};
 use crate::models::mlp::{self, Init, Layer};
 use crate::optim::Optimizer;
 use crate::params::Parameters;
@@ -22,7 +23,8 @@ pub const fn checked_output_len(k: usize, l: usize, sizes: &[usize]) -> usize {
 
 /// The typed MDN for `K` components, target dimension `L` and trunk widths (input first,
 /// output `K (L + 2)` last): `mdn_type!(3, 1; 1, 5, 9)` is
-/// `Mdn<2, {param_count}, {unit_count}, 9>`. A last width other than `K (L + 2)` does not
+/// `Mdn<2, {param_count}, {unit_count}, 9, W2<1, 5, 9>>` (the trunk widths as a
+/// [typed executor](crate::models::fixed)). A last width other than `K (L + 2)` does not
 /// compile.
 #[macro_export]
 macro_rules! mdn_type {
@@ -32,6 +34,7 @@ macro_rules! mdn_type {
             { $crate::models::mlp::param_count(&[$($size),+]) },
             { $crate::models::mlp::unit_count(&[$($size),+]) },
             { $crate::models::mdn::checked_output_len($k, $l, &[$($size),+]) },
+            $crate::__widths_type!($($size),+),
         >
     };
 }
@@ -39,9 +42,12 @@ macro_rules! mdn_type {
 /// A typed MDN with `NL` trunk layers, `P` parameters, `U` trunk units and `O = K (L + 2)`
 /// outputs, in fixed arrays. Name it with [`mdn_type!`](crate::mdn_type).
 ///
-/// Parameters (see [`Parameters`]) are the trunk's, in the MLP order; the head has none.
+/// Parameters (see [`Parameters`]) are the trunk's, in the MLP order; the head has none. `S`
+/// carries the trunk widths at compile time: the trunk runs its typed executor (bit-identical
+/// to [`mlp::forward`]); with the default [`Dyn`] it runs [`mlp::forward`].
 #[derive(Debug, Clone)]
-pub struct Mdn<const NL: usize, const P: usize, const U: usize, const O: usize> {
+pub struct Mdn<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths = Dyn> {
+    widths: core::marker::PhantomData<S>,
     layers: [Layer; NL],
     head: Head,
     params: [f32; P],
@@ -55,7 +61,9 @@ pub struct Mdn<const NL: usize, const P: usize, const U: usize, const O: usize> 
     scratch: [f32; O],
 }
 
-impl<const NL: usize, const P: usize, const U: usize, const O: usize> Mdn<NL, P, U, O> {
+impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
+    Mdn<NL, P, U, O, S>
+{
     /// An MDN with trunk widths `sizes` (`NL + 1` entries, input first, last `K (L + 2)`), one
     /// activation per layer (the last must be [`Activation::Identity`]), `k` components, target
     /// dimension `l` and variance floor `sigma_min ≥ 0`. Parameters start at zero: call an
@@ -107,7 +115,9 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize> Mdn<NL, P,
         let (p, u) = mlp::check_layers(&layers)?;
         check_len("mdn parameter capacity P", p, P)?;
         check_len("mdn unit capacity U", u, U)?;
+        check_widths::<S>(&layers)?;
         Ok(Mdn {
+            widths: core::marker::PhantomData,
             layers,
             head,
             params: [0.0; P],
@@ -180,7 +190,7 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize> Mdn<NL, P,
 
     fn trunk(&mut self, x: &[f32]) -> Result<()> {
         check_finite("mdn input", x)?;
-        mlp::forward(&self.layers, &self.params, x, &mut self.pre, &mut self.post)
+        S::forward_checked(&self.layers, &self.params, x, &mut self.pre, &mut self.post)
     }
 
     /// The raw trunk outputs `[a^π, a^σ, a^μ]` for `x`.
@@ -310,8 +320,8 @@ fn batch_len(len: usize, width: usize) -> Result<usize> {
     Ok(b)
 }
 
-impl<const NL: usize, const P: usize, const U: usize, const O: usize> Parameters
-    for Mdn<NL, P, U, O>
+impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths> Parameters
+    for Mdn<NL, P, U, O, S>
 {
     fn params(&self) -> &[f32] {
         &self.params

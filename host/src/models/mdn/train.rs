@@ -604,7 +604,7 @@ pub fn head_rows(head: &Head, out: &[f32], t: &[f32], grad: &mut [f32]) -> Resul
 const EVAL_ROWS: usize = 16_384;
 
 /// Mean NLL (data units) of `model`'s trunk with parameters `params` on the standardised
-/// `x`, `t`, computed on backend `be`: forward passes of [`EVAL_ROWS`] rows and the head's
+/// `x`, `t`, computed on backend `be`: forward passes of `EVAL_ROWS` (16 384) rows and the head's
 /// summed loss, read once; plus the log-Jacobian of the target standardisation (as
 /// [`MdnModel::mean_nll`]).
 pub fn mean_nll_on<B: Backend>(
