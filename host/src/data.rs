@@ -42,9 +42,10 @@ impl Table {
         }
         let mut rows = Vec::new();
         let mut lines = Vec::new();
+        let mut counter = LineCounter::new(&bytes);
         for record in reader.records() {
             let record = record.map_err(|e| csv_error(&name, &bytes, e))?;
-            lines.push(record.position().map_or(0, |p| line_at(&bytes, p.byte())));
+            lines.push(record.position().map_or(0, |p| counter.line_at(p.byte())));
             rows.push(record.iter().map(str::to_owned).collect());
         }
         Table::from_parts(path, headers, rows, lines)
@@ -228,6 +229,43 @@ pub fn find_class(classes: &[String], label: &str) -> Option<usize> {
 
 /// The 1-based line of the record starting at byte `at`: line terminators at `at` belong to
 /// the previous line (the csv crate's own line count is off by one on CRLF files).
+/// [`line_at`] for increasing byte offsets in one pass over the file (records come in order):
+/// counts only the newlines between the previous offset and the next, so reading a file stays
+/// linear in its size.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    /// Offset up to which newlines have been counted.
+    pos: usize,
+    /// Newlines in `bytes[..pos]`.
+    newlines: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            pos: 0,
+            newlines: 0,
+        }
+    }
+
+    /// The same as `line_at(bytes, at)`; offsets below an earlier one are recounted from 0.
+    fn line_at(&mut self, at: u64) -> u64 {
+        let bytes = self.bytes;
+        let mut at = (at as usize).min(bytes.len());
+        while at < bytes.len() && (bytes[at] == b'\r' || bytes[at] == b'\n') {
+            at += 1;
+        }
+        if at < self.pos {
+            self.pos = 0;
+            self.newlines = 0;
+        }
+        self.newlines += bytes[self.pos..at].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.pos = at;
+        1 + self.newlines
+    }
+}
+
 fn line_at(bytes: &[u8], at: u64) -> u64 {
     let mut at = (at as usize).min(bytes.len());
     while at < bytes.len() && (bytes[at] == b'\r' || bytes[at] == b'\n') {
@@ -438,6 +476,12 @@ mod tests {
         assert_eq!(line_at(crlf, 4), 2);
         assert_eq!(line_at(crlf, 5), 2);
         assert_eq!(line_at(crlf, 10), 3);
+        for text in [&lf[..], &crlf[..]] {
+            let mut c = LineCounter::new(text);
+            for at in [0u64, 3, 4, 5, 8, 10, 2, 9] {
+                assert_eq!(c.line_at(at), line_at(text, at), "{at}");
+            }
+        }
     }
 
     #[test]
