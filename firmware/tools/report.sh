@@ -4,7 +4,8 @@
 #     section by section, from llvm-size (llvm-tools) or arm-none-eabi-size;
 #   - the stack high-water mark each binary logs under QEMU (src/stack.rs: painted at start-up,
 #     scanned at the end; "-" on the nrf52840 build, which needs a board);
-#   - the sine model's flash cost: flash(model_sine) - flash(model_none);
+#   - the sine model's flash cost: flash(model_sine) - flash(model_none) (blob in place) and
+#     flash(model_sine_const) - flash(model_none) (constant weights, `embedml export --rust-const`);
 #   - instructions executed per region of `bench` under QEMU, on the Cortex-M4F (mps2-an386)
 #     and the Cortex-M3 (lm3s6965, soft float), with the floating-point instructions among them,
 #     and on the Cortex-M4F again with `--features fastexp`.
@@ -57,8 +58,10 @@ for entry in "${boards[@]}"; do
     printf '  %-16s %8d %8d %8s   %8d %8d %8d %8d %8d\n' "$b" "$flash" "$ram" "$stack" "$vt" "$t" "$r" "$d" "$bss"
     [ "$b" = model_none ] && none=$flash
     [ "$b" = model_sine ] && sine=$flash
+    [ "$b" = model_sine_const ] && sine_const=$flash
   done
-  echo "  sine model flash cost (model_sine - model_none): $((sine - none)) bytes"
+  echo "  sine model flash cost (model_sine - model_none): $((sine - none)) bytes;" \
+    "constant weights (model_sine_const - model_none): $((sine_const - none)) bytes"
 done
 echo "  (flash = .vector_table + .text + .rodata + .data; ram = static .data + .bss;" \
   "stack = high-water mark under QEMU, bytes)"
@@ -70,7 +73,7 @@ for entry in "${boards[@]:0:2}"; do
   read -r board target _ <<<"$entry"
   echo "== instructions executed by bench on $board (QEMU -singlestep; net of the markers; floating-point instructions among them)"
   "$here/tools/count-instructions.sh" "target/$target/release/bench" |
-    paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn | head -n 7) - |
+    paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn mlp_const | head -n 8) - |
     sed 's/^/  /' | awk 'NF > 1'
 done
 
@@ -79,5 +82,5 @@ cargo build --release --quiet --target thumbv7em-none-eabihf --no-default-featur
   --features qemu,mps2-an386,fastexp --target-dir target/fastexp --bin bench
 echo "== instructions executed by bench on mps2-an386 with --features fastexp"
 "$here/tools/count-instructions.sh" target/fastexp/thumbv7em-none-eabihf/release/bench |
-  paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn | head -n 7) - |
+  paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn mlp_const | head -n 8) - |
   sed 's/^/  /' | awk 'NF > 1'
