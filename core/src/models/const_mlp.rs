@@ -152,7 +152,13 @@ impl<M: MlpConsts, const U: usize, S: Widths> ConstMlp<M, U, S> {
     /// Raw outputs for an already standardised input: [`mlp::forward`]'s math through the
     /// typed executor `S`, inlined here with the model's constants.
     pub fn forward(&mut self, x: &[f32]) -> Result<&[f32]> {
-        S::forward_inline(M::LAYERS, M::PARAMS, x, &mut self.pre, &mut self.post)?;
+        // The parameters' *values* are read from flash, never folded into the code: without
+        // the barrier the compiler copies the weights it can see into literal pools next to
+        // the instructions, while `PARAMS` stays in flash too (the first and last layers of
+        // the sine model twice: ≈ 200 bytes). Their length stays a known constant.
+        let params = core::hint::black_box(M::PARAMS);
+        check_len("const mlp parameters", M::PARAMS.len(), params.len())?;
+        S::forward_inline(M::LAYERS, params, x, &mut self.pre, &mut self.post)?;
         Ok(mlp::output(M::LAYERS, &self.post))
     }
 
