@@ -8,7 +8,8 @@
 #     flash(model_sine_const) - flash(model_none) (constant weights, `embedml export --rust-const`);
 #   - instructions executed per region of `bench` under QEMU, on the Cortex-M4F (mps2-an386)
 #     and the Cortex-M3 (lm3s6965, soft float), with the floating-point instructions among them,
-#     and on the Cortex-M4F again with `--features fastexp`.
+#     and on the Cortex-M4F again with `--features fastexp`; the same for `bench_const` (the
+#     sine MLP from constants and from its blob).
 # Run from anywhere: firmware/tools/report.sh   (needs tools/install-embedded.sh done)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,8 +74,11 @@ for entry in "${boards[@]:0:2}"; do
   read -r board target _ <<<"$entry"
   echo "== instructions executed by bench on $board (QEMU -singlestep; net of the markers; floating-point instructions among them)"
   "$here/tools/count-instructions.sh" "target/$target/release/bench" |
-    paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn mlp_const | head -n 8) - |
+    paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn | head -n 7) - |
     sed 's/^/  /' | awk 'NF > 1'
+  echo "== instructions executed by bench_const on $board (constant weights vs blob in place, same binary)"
+  "$here/tools/count-instructions.sh" "target/$target/release/bench_const" |
+    paste -d' ' <(printf '%s\n' empty mlp_const mlp_flash) - | sed 's/^/  /' | awk 'NF > 1'
 done
 
 # The same on the Cortex-M4F with core's `fastexp` polynomial exp / tanh (its own target dir).
@@ -82,5 +86,5 @@ cargo build --release --quiet --target thumbv7em-none-eabihf --no-default-featur
   --features qemu,mps2-an386,fastexp --target-dir target/fastexp --bin bench
 echo "== instructions executed by bench on mps2-an386 with --features fastexp"
 "$here/tools/count-instructions.sh" target/fastexp/thumbv7em-none-eabihf/release/bench |
-  paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn mlp_const | head -n 8) - |
+  paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn | head -n 7) - |
   sed 's/^/  /' | awk 'NF > 1'

@@ -18,10 +18,8 @@
 //!    `CategoricalTables::predict_proba` (log-probability tables built once by `log_tables()`
 //!    outside the region; `f32` adds and softmax).
 //! 6. `qlearn`     — one tabular Q-learning update on a 16 × 4 table (FrozenLake 4×4).
-//! 7. `mlp_const`  — the sine MLP inference of region 1 on the constant-weights path
-//!    (`ConstMlp::forward`, `models/sine_const.rs` from `embedml export --rust-const`).
 //!
-//! The binary also checks that the four MLP inferences agree bit for bit and that the other
+//! The binary also checks that the three MLP inferences agree bit for bit and that the other
 //! regions return what core returns outside the markers, and exits 0 if they do.
 #![no_std]
 #![no_main]
@@ -36,11 +34,6 @@ use embedml_firmware as fw;
 /// The sine model's blob (1 → 16 → 16 → 1, ReLU), 4-byte aligned in flash.
 static SINE: &[u8] = include_blob!("../../models/sine.bin");
 
-/// The sine model as constants (`embedml export --rust-const`): `ConstModel`.
-mod sine_const {
-    include!("../../models/sine_const.rs");
-}
-
 /// The PRML inverse MDN's blob.
 static PRML: &[u8] = include_blob!("../../models/prml_inverse.bin");
 
@@ -49,7 +42,7 @@ type Inverse = mdn_type!(3, 1; 1, 5, 9);
 type SineFlash = mlp_ref_type!(1, 16, 16, 1);
 
 /// Names of the regions, in the order they run.
-const REGIONS: [&str; 8] = [
+const REGIONS: [&str; 7] = [
     "empty",
     "mlp_flash",
     "mlp_ram",
@@ -57,7 +50,6 @@ const REGIONS: [&str; 8] = [
     "mdn",
     "nb",
     "qlearn",
-    "mlp_const",
 ];
 
 /// The SPEC golf table as category indices (see `src/bin/naive_bayes.rs`).
@@ -201,14 +193,6 @@ fn main() -> ! {
     });
     let nb_p = region(|| black_box(golf.predict_proba(black_box(&[0, 2, 0, 1]), None)));
     let td = region(|| black_box(q.update(black_box(&e), 0.1, 0.95)));
-    let Ok(mut konst) = sine_const::ConstModel::new() else {
-        defmt::error!("sine_const rejected");
-        fw::finish(false)
-    };
-    let y_const = region(|| {
-        let x = black_box(x);
-        black_box(konst.forward(&x).map(|y| y[0]))
-    });
 
     let mdn_ok = match (mdn_pi0, mdn.forward(&[0.5])) {
         (Ok(a), Ok(m)) => a.to_bits() == m.log_pi()[0].to_bits(),
@@ -224,16 +208,15 @@ fn main() -> ! {
         q_ok
     );
 
-    let (Ok(y_flash), Ok(y_ram), Ok(y_const)) = (y_flash, y_ram, y_const) else {
+    let (Ok(y_flash), Ok(y_ram)) = (y_flash, y_ram) else {
         defmt::error!("forward failed");
         fw::finish(false)
     };
     defmt::info!(
-        "y(0.3): flash {=f32}, ram {=f32}, plain {=f32}, const {=f32}",
+        "y(0.3): flash {=f32}, ram {=f32}, plain {=f32}",
         y_flash,
         y_ram,
-        y_plain,
-        y_const
+        y_plain
     );
     defmt::info!(
         "flash cost of the model: {=usize} bytes of blob ({=usize} parameters); RAM for in-place inference: {=usize} bytes",
@@ -244,7 +227,6 @@ fn main() -> ! {
     fw::finish(
         y_flash.to_bits() == y_ram.to_bits()
             && y_ram.to_bits() == y_plain.to_bits()
-            && y_const.to_bits() == y_flash.to_bits()
             && mdn_ok
             && nb_ok
             && q_ok,
