@@ -4,7 +4,8 @@
 //! seeds) and writes
 //! - `firmware/models/sine.bin` (the sine MLP, 1 → 16 → 16 → 1, ReLU, the shape of the
 //!   MicroFlow / TFLM "hello world", blob v1 with standardisation constants) and
-//!   `sine_expected.rs` (inputs and the outputs core computes for them);
+//!   `sine_expected.rs` (inputs and the outputs core computes for them), and `sine_const.rs`
+//!   (the same model as constants, `embedml export --rust-const`'s text for `sine.bin`);
 //! - `firmware/models/prml_inverse.bin` (the MDN of PRML Fig 5.19's inverse problem, K = 3,
 //!   trunk 1 → 5 tanh → 9) and `prml_inverse_expected.rs` (π, μ, σ, mean and mode for an input
 //!   sweep). This one comes from the host path: trained by `embedml_host` as `embedml demo
