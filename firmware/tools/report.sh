@@ -4,10 +4,12 @@
 #     section by section, from llvm-size (llvm-tools) or arm-none-eabi-size;
 #   - the stack high-water mark each binary logs under QEMU (src/stack.rs: painted at start-up,
 #     scanned at the end; "-" on the nrf52840 build, which needs a board);
-#   - the sine model's flash cost: flash(model_sine) - flash(model_none);
+#   - the sine model's flash cost: flash(model_sine) - flash(model_none) (blob in place) and
+#     flash(model_sine_const) - flash(model_none) (constant weights, `embedml export --rust-const`);
 #   - instructions executed per region of `bench` under QEMU, on the Cortex-M4F (mps2-an386)
 #     and the Cortex-M3 (lm3s6965, soft float), with the floating-point instructions among them,
-#     and on the Cortex-M4F again with `--features fastexp`.
+#     and on the Cortex-M4F again with `--features fastexp`; the same for `bench_const` (the
+#     sine MLP from constants and from its blob).
 # Run from anywhere: firmware/tools/report.sh   (needs tools/install-embedded.sh done)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,8 +59,10 @@ for entry in "${boards[@]}"; do
     printf '  %-16s %8d %8d %8s   %8d %8d %8d %8d %8d\n' "$b" "$flash" "$ram" "$stack" "$vt" "$t" "$r" "$d" "$bss"
     [ "$b" = model_none ] && none=$flash
     [ "$b" = model_sine ] && sine=$flash
+    [ "$b" = model_sine_const ] && sine_const=$flash
   done
-  echo "  sine model flash cost (model_sine - model_none): $((sine - none)) bytes"
+  echo "  sine model flash cost (model_sine - model_none): $((sine - none)) bytes;" \
+    "constant weights (model_sine_const - model_none): $((sine_const - none)) bytes"
 done
 echo "  (flash = .vector_table + .text + .rodata + .data; ram = static .data + .bss;" \
   "stack = high-water mark under QEMU, bytes)"
@@ -72,6 +76,9 @@ for entry in "${boards[@]:0:2}"; do
   "$here/tools/count-instructions.sh" "target/$target/release/bench" |
     paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn | head -n 7) - |
     sed 's/^/  /' | awk 'NF > 1'
+  echo "== instructions executed by bench_const on $board (constant weights vs blob in place, same binary)"
+  "$here/tools/count-instructions.sh" "target/$target/release/bench_const" |
+    paste -d' ' <(printf '%s\n' empty mlp_const mlp_flash) - | sed 's/^/  /' | awk 'NF > 1'
 done
 
 # The same on the Cortex-M4F with core's `fastexp` polynomial exp / tanh (its own target dir).

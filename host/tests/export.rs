@@ -86,8 +86,19 @@ fn export_round_trips_to_core_bit_for_bit_and_inspect_describes_it() {
         "--out",
         m,
     ]);
+    let rc = tmp("pw_const.rs");
     let said = ok(&[
-        "export", "--model", m, "--out", b, "--rust", r, "--points", "7",
+        "export",
+        "--model",
+        m,
+        "--out",
+        b,
+        "--rust",
+        r,
+        "--rust-const",
+        rc.to_str().unwrap(),
+        "--points",
+        "7",
     ]);
     assert!(said.contains("mlp model"), "{said}");
     let bytes = std::fs::read(&blob).unwrap();
@@ -105,6 +116,21 @@ fn export_round_trips_to_core_bit_for_bit_and_inspect_describes_it() {
     let src = std::fs::read_to_string(&rs).unwrap();
     assert!(src.contains("pub const INPUTS: [[f32; 1]; 7]"), "{src}");
     assert!(src.contains("pub const EXPECTED: [[f32; 1]; 7]"), "{src}");
+    // `--rust-const`: the model as constants (1 → 8 → 1: 25 parameters, both standardisations),
+    // then the same `INPUTS` / `EXPECTED` (compiled and run by tests/tests/export_rust.rs).
+    let konst = std::fs::read_to_string(&rc).unwrap();
+    let model_part = embedml_host::cli::export::model_rust_const(&bytes).unwrap();
+    assert!(konst.starts_with(&model_part), "{konst}");
+    assert!(src.ends_with(&konst[model_part.len()..]), "{konst}");
+    for item in [
+        "pub static PARAMS: [f32; 25]",
+        "pub static INPUT_MEAN: [f32; 1]",
+        "pub static OUTPUT_STD: [f32; 1]",
+        "pub type ConstModel = embedml::const_mlp_type!(Consts; 1, 8, 1);",
+    ] {
+        assert!(konst.contains(item), "{item}: {konst}");
+    }
+    let _ = std::fs::remove_file(&rc);
 
     // Core, from the blob: the typed RAM model and the in-place model, bit for bit.
     let mut aligned = Box::new(Aligned([0u8; Pw::BLOB_LEN + 16]));

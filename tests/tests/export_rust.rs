@@ -4,7 +4,9 @@
 //! from models trained by the README's CLI tour (an iris MLP, an iris MDN, a FrozenLake Q-table,
 //! the golf categorical naive Bayes). These tests check that such a file compiles, that its
 //! alias loads its blob, that the MLP and MDN reproduce `EXPECTED` from the blob bit for bit, and
-//! that the generator still writes the same header for the same blob.
+//! that the generator still writes the same header for the same blob. `mlp_const.rs` was written
+//! by `embedml export --rust-const` for the same iris MLP (tanh, softmax): its constant-weights
+//! model must give the blob path's bits.
 
 mod mlp {
     include!("../fixtures/export/mlp.rs");
@@ -17,6 +19,9 @@ mod mdn {
 }
 mod qtable {
     include!("../fixtures/export/qtable.rs");
+}
+mod mlp_const {
+    include!("../fixtures/export/mlp_const.rs");
 }
 mod categorical_nb {
     include!("../fixtures/export/categorical_nb.rs");
@@ -79,5 +84,59 @@ fn the_generator_writes_the_same_header_for_the_same_blob() {
     ] {
         let header = model_rust(blob).unwrap();
         assert!(text.starts_with(&header), "{header}");
+    }
+}
+
+/// Path of the `--rust-const` fixture.
+fn const_fixture_path() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/export/mlp_const.rs")
+}
+
+/// `tests/fixtures/export/mlp_const.rs` is what `embedml export --rust-const` writes for the
+/// iris MLP of `mlp.rs` (its model part from the blob, then the same `INPUTS` / `EXPECTED`):
+/// `EMBEDML_REGEN=1` rewrites it.
+#[test]
+fn the_const_generator_writes_the_committed_fixture() {
+    let text = include_str!("../fixtures/export/mlp.rs");
+    let header = model_rust(&mlp::BLOB.0).unwrap();
+    let expected_part = &text[header.len() + 1..];
+    assert!(expected_part.starts_with("/// Inputs"), "{expected_part}");
+    let want =
+        embedml_host::cli::export::model_rust_const(&mlp::BLOB.0).unwrap() + "\n" + expected_part;
+    if std::env::var_os("EMBEDML_REGEN").is_some() {
+        std::fs::write(const_fixture_path(), &want).unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(const_fixture_path()).unwrap(), want);
+    // Other kinds have no constant-weights path.
+    assert!(embedml_host::cli::export::model_rust_const(&qtable::BLOB.0).is_err());
+}
+
+/// The `--rust-const` model (`ConstMlp` over `static PARAMS`) predicts exactly what the blob
+/// path (`MlpRef` in place, typed widths) and the typed model predict, and the committed
+/// `EXPECTED`.
+#[test]
+fn the_const_model_reproduces_the_blob_path_bit_for_bit() {
+    let mut by_const = mlp_const::ConstModel::new().unwrap();
+    let mut by_blob = <embedml::mlp_ref_type!(4, 16, 3)>::from_blob(&mlp::BLOB.0).unwrap();
+    assert_eq!(by_const.params(), by_blob.params());
+    assert_eq!(by_const.loss(), by_blob.loss());
+    for (x, want) in mlp_const::INPUTS.iter().zip(&mlp_const::EXPECTED) {
+        let (mut x1, mut x2) = (*x, *x);
+        let (mut y1, mut y2) = ([0.0f32; 3], [0.0f32; 3]);
+        by_const.predict(&mut x1, &mut y1).unwrap();
+        by_blob.predict(&mut x2, &mut y2).unwrap();
+        assert_eq!(y1.map(f32::to_bits), y2.map(f32::to_bits), "at {x:?}");
+        assert_eq!(&y1, want, "at {x:?}");
+    }
+    let mut rng = embedml::Rng::new(11);
+    for _ in 0..200 {
+        let x: [f32; 4] = core::array::from_fn(|_| rng.normal_with(0.0, 2.0));
+        let a = by_const.forward(&x).unwrap().to_vec();
+        let b = by_blob.forward(&x).unwrap();
+        assert_eq!(
+            a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            b.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            "forward at {x:?}"
+        );
     }
 }

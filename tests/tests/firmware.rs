@@ -202,14 +202,36 @@ fn bench_agrees_across_executors_on_cortex_m3() {
     expect(&LM3S6965, "bench", 0, &["y(0.3): flash ", "PASS"]);
 }
 
-/// The pair `tools/report.sh` subtracts for the sine model's flash cost: both run, the model
-/// one matches the host, and both log their stack high-water mark (painted at start-up).
+/// The constant-weights sine model (`ConstMlp`) and the blob in place agree bit for bit on the
+/// device, on both cores.
+#[test]
+fn bench_const_agrees_with_the_blob_path_on_both_boards() {
+    for board in [&MPS2_AN386, &LM3S6965] {
+        expect(
+            board,
+            "bench_const",
+            0,
+            &["region 1: mlp_const", "y(0.3): const ", "PASS"],
+        );
+    }
+}
+
+/// The binaries `tools/report.sh` subtracts for the sine model's flash cost (blob path and
+/// constant-weights path, each minus `model_none`): all run, the model ones match the host, and
+/// all log their stack high-water mark (painted at start-up).
 #[test]
 fn model_flash_cost_pair_runs_on_both_boards() {
     for board in [&MPS2_AN386, &LM3S6965] {
         expect(
             board,
             "model_sine",
+            0,
+            &["y = 0.85324", "stack high-water mark: ", "PASS"],
+        );
+        // The constant-weights path (`ConstMlp`, `models/sine_const.rs`): the same output.
+        expect(
+            board,
+            "model_sine_const",
             0,
             &["y = 0.85324", "stack high-water mark: ", "PASS"],
         );

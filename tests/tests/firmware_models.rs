@@ -4,7 +4,8 @@
 //! seeds) and writes
 //! - `firmware/models/sine.bin` (the sine MLP, 1 → 16 → 16 → 1, ReLU, the shape of the
 //!   MicroFlow / TFLM "hello world", blob v1 with standardisation constants) and
-//!   `sine_expected.rs` (inputs and the outputs core computes for them);
+//!   `sine_expected.rs` (inputs and the outputs core computes for them), and `sine_const.rs`
+//!   (the same model as constants, `embedml export --rust-const`'s text for `sine.bin`);
 //! - `firmware/models/prml_inverse.bin` (the MDN of PRML Fig 5.19's inverse problem, K = 3,
 //!   trunk 1 → 5 tanh → 9) and `prml_inverse_expected.rs` (π, μ, σ, mean and mode for an input
 //!   sweep). This one comes from the host path: trained by `embedml_host` as `embedml demo
@@ -868,5 +869,54 @@ fn typed_executors_match_the_slice_math_on_the_firmware_models() {
             .map(|v| v.to_bits())
             .collect();
         assert_eq!(mix_a, mix_b, "mdn mixture at {t:?}");
+    }
+}
+
+/// `firmware/models/sine_const.rs` (what `model_sine_const` embeds) is what `embedml export
+/// --rust-const` writes for `sine.bin` (`EMBEDML_REGEN=1` rewrites it).
+#[test]
+fn sine_const_file_is_the_exporters_output_for_the_blob() {
+    let blob = read_aligned::<SINE_LEN>("sine.bin");
+    let text = embedml_host::cli::export::model_rust_const(&blob.0).unwrap();
+    if std::env::var_os("EMBEDML_REGEN").is_some() {
+        write_model_file("sine_const.rs", text.as_bytes());
+    }
+    let committed = std::fs::read_to_string(models_dir().join("sine_const.rs")).unwrap();
+    assert_eq!(committed, text);
+}
+
+/// The constant-weights sine model, as `model_sine_const` embeds it.
+mod sine_const {
+    include!("../../firmware/models/sine_const.rs");
+}
+
+/// The constant-weights path (`ConstMlp`, `embedml export --rust-const`) gives the same bits as
+/// the blob path (`MlpRef` in place, typed widths) on the committed sine model: raw outputs and
+/// predictions in the host's units (standardisation, link), over a sweep and the committed
+/// test inputs (whose committed outputs it reproduces).
+#[test]
+fn the_const_sine_model_matches_the_blob_path_bit_for_bit() {
+    let blob = read_aligned::<SINE_LEN>("sine.bin");
+    let mut by_blob =
+        <embedml::mlp_ref_type!(1, 16, 16, 1)>::from_blob(&Box::leak(blob).0).unwrap();
+    let mut by_const = sine_const::ConstModel::new().unwrap();
+    assert_eq!(by_const.params(), by_blob.params());
+    assert_eq!(by_const.layers(), &by_blob.layers()[..]);
+    for i in 0..=400 {
+        let x = [-1.0 + 0.02 * i as f32];
+        let a = by_blob.forward(&x).unwrap()[0];
+        let b = by_const.forward(&x).unwrap()[0];
+        assert_eq!(a.to_bits(), b.to_bits(), "forward at {x:?}: {a} vs {b}");
+        let (mut x1, mut x2, mut y1, mut y2) = (x, x, [0.0f32], [0.0f32]);
+        by_blob.predict(&mut x1, &mut y1).unwrap();
+        by_const.predict(&mut x2, &mut y2).unwrap();
+        assert_eq!(y1[0].to_bits(), y2[0].to_bits(), "predict at {x:?}");
+    }
+    let src = std::fs::read_to_string(models_dir().join("sine_expected.rs")).unwrap();
+    let (xs, want) = parse_expected(&src);
+    for (&x, &w) in xs.iter().zip(&want) {
+        let mut y = [0.0f32];
+        by_const.predict(&mut [x], &mut y).unwrap();
+        assert_eq!(y[0].to_bits(), w.to_bits(), "sine_expected at {x}");
     }
 }

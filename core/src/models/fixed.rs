@@ -65,6 +65,22 @@ pub trait Widths: Copy + Default + core::fmt::Debug + PartialEq {
         pre: &mut [f32],
         post: &mut [f32],
     ) -> Result<()>;
+
+    /// [`forward_checked`](Self::forward_checked), always inlined into its caller (for
+    /// [`Dyn`], a call to it). The constant-weights model
+    /// [`ConstMlp`](crate::models::const_mlp::ConstMlp) calls it with layers and parameters
+    /// that are compile-time constants, so each layer's activation `match` folds to the one
+    /// activation used and the code of the others (`exp`, `tanh`, …) is not linked.
+    #[inline(always)]
+    fn forward_inline(
+        layers: &[Layer],
+        params: &[f32],
+        x: &[f32],
+        pre: &mut [f32],
+        post: &mut [f32],
+    ) -> Result<()> {
+        Self::forward_checked(layers, params, x, pre, post)
+    }
 }
 
 /// Checks that `layers` have the widths of `S` (always true for [`Dyn`]).
@@ -204,6 +220,17 @@ macro_rules! fixed_widths {
 
             #[inline]
             fn forward_checked(
+                layers: &[Layer],
+                params: &[f32],
+                x: &[f32],
+                pre: &mut [f32],
+                post: &mut [f32],
+            ) -> Result<()> {
+                Self::forward_inline(layers, params, x, pre, post)
+            }
+
+            #[inline(always)]
+            fn forward_inline(
                 layers: &[Layer],
                 params: &[f32],
                 x: &[f32],

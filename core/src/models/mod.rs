@@ -2,6 +2,7 @@
 //! const-generic typed model around it (used on devices).
 
 pub mod bayes;
+pub mod const_mlp;
 pub mod fixed;
 pub mod mdn;
 pub mod mlp;
