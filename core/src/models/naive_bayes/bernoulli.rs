@@ -9,6 +9,7 @@
 //! example scores a message on two of three words this way.
 
 use super::common::{self, check_class, log_prior, log_ratio, Prior};
+use super::ratio::{ln_ratio, Stat, Sum32};
 use super::store::CountStore;
 use crate::error::{check_len, Result};
 
@@ -84,24 +85,33 @@ pub fn joint_log_likelihood(
     Ok(())
 }
 
-/// `ln p_{y,i}` (present) or `ln (1 − p_{y,i})` (absent) in `f64`, `−∞` for a zero
-/// probability: the one formula of both prediction paths. Arguments checked by the caller.
-fn log_prob(s: &Stats<'_>, f: usize, y: usize, i: usize, present: bool) -> f64 {
-    let a = s.alpha as f64;
-    let ny = s.class_count[y] as f64;
-    let n = s.counts[y * f + i] as f64;
+/// `p_{y,i}` (present) or `1 − p_{y,i}` (absent) as `(num, den)`: the one formula of both
+/// prediction paths (`f64`, or compensated `f32` for the tables; see [`Stat`]). Arguments
+/// checked by the caller.
+fn ratio<S: Stat>(s: &Stats<'_>, f: usize, y: usize, i: usize, present: bool) -> (S, S) {
+    let a = S::of(s.alpha);
+    let ny = S::of(s.class_count[y]);
+    let n = S::of(s.counts[y * f + i]);
     // Absent: (N_y − N_{y,i} + α) / (N_y + 2α) = 1 − p, computed without cancellation.
     let num = if present {
-        n + a
+        n.plus(a)
     } else {
-        (ny - n).max(0.0) + a
+        ny.minus(n).plus(a)
     };
-    log_ratio(num, ny + 2.0 * a)
+    (num, ny.plus(a.times(2)))
+}
+
+/// `ln p_{y,i}` (present) or `ln (1 − p_{y,i})` (absent) in `f64`, `−∞` for a zero
+/// probability.
+fn log_prob(s: &Stats<'_>, f: usize, y: usize, i: usize, present: bool) -> f64 {
+    let (num, den) = ratio::<f64>(s, f, y, i, present);
+    log_ratio(num, den)
 }
 
 /// Fills the tables of the `f32` prediction path ([`super::tables`]): `log_prior[y] = ln P(y)`
 /// and `table[(y · F + i) · 2 + b]` = `ln (1 − p_{y,i})` (`b = 0`, absent) or `ln p_{y,i}`
-/// (`b = 1`, present), each the `f64` term of [`joint_log_likelihood`] rounded once to `f32`.
+/// (`b = 1`, present): the ratios of [`joint_log_likelihood`]'s terms in compensated `f32`, no
+/// `f64` arithmetic (see [`super::tables`]).
 pub fn fill_log_tables(s: &Stats<'_>, log_prior: &mut [f32], table: &mut [f32]) -> Result<()> {
     check_len("bernoulli log table", 2 * s.counts.len(), table.len())?;
     let f = s.counts.len() / s.class_count.len().max(1);
@@ -121,7 +131,8 @@ pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()
     common::check_alpha(s.alpha)?;
     check_class(y, c)?;
     for (k, t) in row.iter_mut().enumerate() {
-        *t = log_prob(s, f, y, k / 2, k % 2 == 1) as f32;
+        let (num, den) = ratio::<Sum32>(s, f, y, k / 2, k % 2 == 1);
+        *t = ln_ratio(num, den);
     }
     Ok(())
 }
