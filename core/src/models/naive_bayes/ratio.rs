@@ -75,10 +75,16 @@ pub(crate) struct Sum32 {
 }
 
 impl Sum32 {
-    /// Renormalises (`hi = fl(hi + lo)`) and scales by `2^-64` at `2^64`.
+    /// Renormalises (`hi = fl(hi + lo)`) and scales.
     #[inline]
     fn new(hi: f32, lo: f32, k: i32) -> Self {
         let (hi, lo) = two_sum(hi, lo);
+        Self::scaled(hi, lo, k)
+    }
+
+    /// Scales by `2^-64` at `2^64`.
+    #[inline]
+    fn scaled(hi: f32, lo: f32, k: i32) -> Self {
         if k == 0 && hi.abs() >= TWO_64 {
             Self {
                 hi: hi * TWO_M64,
@@ -104,9 +110,9 @@ impl Sum32 {
 impl Stat for Sum32 {
     #[inline]
     fn of(x: f32) -> Self {
-        Self::new(x, 0.0, 0)
+        Self::scaled(x, 0.0, 0)
     }
-    #[inline]
+    #[inline(never)]
     fn plus(self, o: Self) -> Self {
         let k = self.k.max(o.k);
         let ((a, al), (b, bl)) = (self.at(k), o.at(k));
