@@ -125,12 +125,12 @@ fn total<S: Stat>(class_count: &[f32]) -> S {
 
 /// `P(y)` as `(num, den)`: `(p_y, 1)` (fixed), `(N_y, total)` (learned), `(1, C)` (learned,
 /// untrained): the one formula of both paths ([`Stat`]). `total = Σ_c N_c`; arguments checked
-/// by the caller.
+/// by the caller (`get`, not indexing: no panic path).
 fn prior_ratio<S: Stat>(class_count: &[f32], prior: Prior<'_>, total: S, y: usize) -> (S, S) {
     match prior {
-        Prior::Fixed(p) => (S::of(p[y]), S::of(1.0)),
+        Prior::Fixed(p) => (S::of(p.get(y).copied().unwrap_or(0.0)), S::of(1.0)),
         Prior::Learned if !total.positive() => (S::of(1.0), S::of(1.0).times(class_count.len())),
-        Prior::Learned => (S::of(class_count[y]), total),
+        Prior::Learned => (S::of(class_count.get(y).copied().unwrap_or(0.0)), total),
     }
 }
 
