@@ -7,9 +7,9 @@
 //! tables ([`super::tables`]) evaluate it as a [`Sum32`] and take [`ln_ratio`] — no `f64`
 //! arithmetic, which is soft-float on a Cortex-M4F (its FPU is single precision).
 //!
-//! [`Sum32`] holds a sum as `(hi + lo) · 2^k`: compensated (`lo` carries the rounding error of
-//! every addition, so `hi` is the sum rounded once to `f32`, as the `f64` sum rounded to `f32`
-//! would be) and scaled by `2^-64` once it reaches `2^64` (so sums of counts near `f32::MAX`
+//! [`Sum32`] holds a sum as `(hi + lo) · 2^k`: compensated (`lo` accumulates the exact rounding
+//! error of every addition, so `hi + lo` is the sum rounded once to `f32`, as the `f64` sum
+//! rounded to `f32` would be) and scaled by `2^-64` once it reaches `2^64` (so sums of counts near `f32::MAX`
 //! never overflow). [`ln_ratio`] splits `num` and `den` into mantissas in `[1, 2)` and binary
 //! exponents from their bits and returns `logf(m_num / m_den) + e · ln 2`, with the mantissa
 //! quotient brought into `[√½, √2]`: for a ratio in that range `e = 0` and the result is
@@ -75,16 +75,9 @@ pub(crate) struct Sum32 {
 }
 
 impl Sum32 {
-    /// Renormalises (`hi = fl(hi + lo)`) and scales.
-    #[inline]
-    fn new(hi: f32, lo: f32, k: i32) -> Self {
-        let (hi, lo) = two_sum(hi, lo);
-        Self::scaled(hi, lo, k)
-    }
-
     /// Scales by `2^-64` at `2^64`.
     #[inline]
-    fn scaled(hi: f32, lo: f32, k: i32) -> Self {
+    fn new(hi: f32, lo: f32, k: i32) -> Self {
         if k == 0 && hi.abs() >= TWO_64 {
             Self {
                 hi: hi * TWO_M64,
@@ -105,12 +98,18 @@ impl Sum32 {
             (self.hi * TWO_M64, self.lo * TWO_M64)
         }
     }
+
+    /// The sum rounded once to `f32` (at scale `2^k`).
+    #[inline]
+    fn value(self) -> f32 {
+        self.hi + self.lo
+    }
 }
 
 impl Stat for Sum32 {
     #[inline]
     fn of(x: f32) -> Self {
-        Self::scaled(x, 0.0, 0)
+        Self::new(x, 0.0, 0)
     }
     #[inline(never)]
     fn plus(self, o: Self) -> Self {
@@ -126,7 +125,7 @@ impl Stat for Sum32 {
             lo: -o.lo,
             k: o.k,
         });
-        if r.hi > 0.0 {
+        if r.value() > 0.0 {
             r
         } else {
             Self::of(0.0)
@@ -143,7 +142,7 @@ impl Stat for Sum32 {
     }
     #[inline]
     fn positive(self) -> bool {
-        self.hi > 0.0
+        self.value() > 0.0
     }
 }
 
@@ -192,7 +191,7 @@ pub(crate) fn ln_ratio(num: Sum32, den: Sum32) -> f32 {
     if !(num.positive() && den.positive()) {
         return f32::NEG_INFINITY;
     }
-    let ((mn, en), (md, ed)) = (split32(num.hi), split32(den.hi));
+    let ((mn, en), (md, ed)) = (split32(num.value()), split32(den.value()));
     ln_parts(mn, md, en - ed + (num.k - den.k))
 }
 
@@ -255,7 +254,7 @@ mod tests {
         let xs = [0.1f32; 10_000];
         let exact: f64 = xs.iter().map(|&x| x as f64).sum();
         let s = sum(&xs);
-        assert_eq!(s.hi, exact as f32);
+        assert_eq!(s.value(), exact as f32);
         assert!((value(s) - exact).abs() < 1e-9);
         // Near f32::MAX: scaled, finite, within an ulp.
         let big = sum(&[f32::MAX, f32::MAX, f32::MAX]);
