@@ -152,7 +152,7 @@ pub fn log_ratio_f32(num: f64, den: f64) -> f32 {
 }
 
 /// `ln P(y)` for every class as `f32`, for the `f32` prediction path ([`super::tables`]): the
-/// ratios of [`log_prior`] in compensated `f32` ([`Sum32`]) and their logarithm by
+/// ratios of [`log_prior`] in compensated `f32` (`ratio.rs`'s `Sum32`) and their logarithm by
 /// `ratio::ln_ratio` (no `f64` arithmetic).
 pub fn log_prior_f32(class_count: &[f32], prior: Prior<'_>, out: &mut [f32]) -> Result<()> {
     check_len("log-prior output", class_count.len(), out.len())?;
