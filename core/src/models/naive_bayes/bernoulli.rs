@@ -9,7 +9,7 @@
 //! example scores a message on two of three words this way.
 
 use super::common::{self, check_class, log_prior, log_ratio, Prior};
-use super::ratio::{ln_ratio, Stat, Sum32};
+use super::ratio::{at, ln_ratio, Stat, Sum32};
 use super::store::CountStore;
 use crate::error::{check_len, Result};
 
@@ -35,8 +35,12 @@ fn n_features(n_classes: usize, counts: usize, x: usize) -> Result<usize> {
 pub fn update(class_count: &mut [f32], counts: &mut [f32], x: &[bool], y: usize) -> Result<()> {
     let f = n_features(class_count.len(), counts.len(), x.len())?;
     check_class(y, class_count.len())?;
-    class_count[y] += 1.0;
-    for (c, _) in counts[y * f..(y + 1) * f]
+    if let Some(n) = class_count.get_mut(y) {
+        *n += 1.0;
+    }
+    for (c, _) in counts
+        .get_mut(y * f..(y + 1) * f)
+        .unwrap_or(&mut [])
         .iter_mut()
         .zip(x)
         .filter(|(_, &xi)| xi)
@@ -76,7 +80,7 @@ pub fn joint_log_likelihood(
     log_prior(s.class_count, s.prior, out)?;
     for (y, o) in out.iter_mut().enumerate() {
         for (i, &xi) in x.iter().enumerate() {
-            if mask.is_some_and(|m| !m[i]) {
+            if mask.is_some_and(|m| !at(m, i)) {
                 continue;
             }
             *o += log_prob(s, f, y, i, xi);
@@ -90,8 +94,8 @@ pub fn joint_log_likelihood(
 /// checked by the caller.
 fn ratio<S: Stat>(s: &Stats<'_>, f: usize, y: usize, i: usize, present: bool) -> (S, S) {
     let a = S::of(s.alpha);
-    let ny = S::of(s.class_count[y]);
-    let n = S::of(s.counts[y * f + i]);
+    let ny = S::of(at(s.class_count, y));
+    let n = S::of(at(s.counts, y * f + i));
     // Absent: (N_y − N_{y,i} + α) / (N_y + 2α) = 1 − p, computed without cancellation.
     let num = if present {
         n.plus(a)
@@ -153,11 +157,11 @@ pub fn joint_log_likelihood_f32(
         check_len("mask", f, m.len())?;
     }
     for (y, (o, &lp)) in out.iter_mut().zip(log_prior).enumerate() {
-        let row = &table[2 * y * f..2 * (y + 1) * f];
+        let row = table.get(2 * y * f..2 * (y + 1) * f).unwrap_or(&[]);
         let mut acc = lp;
         for (i, &xi) in x.iter().enumerate() {
-            if mask.is_none_or(|m| m[i]) {
-                acc += row[2 * i + xi as usize];
+            if mask.is_none_or(|m| at(m, i)) {
+                acc += at(row, 2 * i + xi as usize);
             }
         }
         *o = acc;

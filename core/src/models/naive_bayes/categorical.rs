@@ -9,7 +9,7 @@
 //! marginalises an unobserved feature by dropping its factor.
 
 use super::common::{self, check_class, log_prior, log_ratio, Prior};
-use super::ratio::{ln_ratio, Stat, Sum32};
+use super::ratio::{at, ln_ratio, Stat, Sum32};
 use super::store::CountStore;
 use crate::error::{check_len, Error, Result};
 
@@ -75,9 +75,13 @@ pub fn update(
     check_class(y, class_count.len())?;
     check_x(x, n_values)?;
     let f = n_values.len();
-    class_count[y] += 1.0;
+    if let Some(n) = class_count.get_mut(y) {
+        *n += 1.0;
+    }
     for (i, &v) in x.iter().enumerate() {
-        counts[(y * f + i) * v_stride + v] += 1.0;
+        if let Some(n) = counts.get_mut((y * f + i) * v_stride + v) {
+            *n += 1.0;
+        }
     }
     Ok(())
 }
@@ -123,7 +127,7 @@ pub fn joint_log_likelihood(
     log_prior(s.class_count, s.prior, out)?;
     for (y, o) in out.iter_mut().enumerate() {
         for (i, &v) in x.iter().enumerate() {
-            if mask.is_some_and(|m| !m[i]) {
+            if mask.is_some_and(|m| !at(m, i)) {
                 continue;
             }
             *o += log_prob(s, y, i, v);
@@ -138,8 +142,11 @@ pub fn joint_log_likelihood(
 fn ratio<S: Stat>(s: &Stats<'_>, y: usize, i: usize, v: usize) -> (S, S) {
     let f = s.n_values.len();
     let a = S::of(s.alpha);
-    let num = S::of(s.counts[(y * f + i) * s.v_stride + v]).plus(a);
-    (num, S::of(s.class_count[y]).plus(a.times(s.n_values[i])))
+    let num = S::of(at(s.counts, (y * f + i) * s.v_stride + v)).plus(a);
+    (
+        num,
+        S::of(at(s.class_count, y)).plus(a.times(at(s.n_values, i))),
+    )
 }
 
 /// `ln P(x_i = v | y)` in `f64` (`−∞` for a zero probability).
@@ -176,7 +183,7 @@ pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()
     )?;
     for (k, t) in row.iter_mut().enumerate() {
         let (i, v) = (k / vs, k % vs);
-        *t = if v < s.n_values[i] {
+        *t = if v < at(s.n_values, i) {
             let (num, den) = ratio::<Sum32>(s, y, i, v);
             ln_ratio(num, den)
         } else {
@@ -205,11 +212,13 @@ pub fn joint_log_likelihood_f32(
     }
     let f = n_values.len();
     for (y, (o, &lp)) in out.iter_mut().zip(log_prior).enumerate() {
-        let row = &table[y * f * v_stride..(y + 1) * f * v_stride];
+        let row = table
+            .get(y * f * v_stride..(y + 1) * f * v_stride)
+            .unwrap_or(&[]);
         let mut acc = lp;
         for (i, &v) in x.iter().enumerate() {
-            if mask.is_none_or(|m| m[i]) {
-                acc += row[i * v_stride + v];
+            if mask.is_none_or(|m| at(m, i)) {
+                acc += at(row, i * v_stride + v);
             }
         }
         *o = acc;

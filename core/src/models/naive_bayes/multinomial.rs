@@ -6,7 +6,7 @@
 //! skipped, so `α = 0` never gives `0 · ln 0 = NaN`. Layout: `counts[y · n_features + i]`.
 
 use super::common::{self, check_class, log_prior, log_ratio, Prior};
-use super::ratio::{ln_ratio, Stat, Sum32};
+use super::ratio::{at, ln_ratio, Stat, Sum32};
 use super::store::CountStore;
 use crate::error::{check_len, Error, Result};
 
@@ -47,8 +47,11 @@ pub fn update(class_count: &mut [f32], counts: &mut [f32], x: &[f32], y: usize) 
     check_class(y, class_count.len())?;
     check_x(x)?;
     let f = x.len();
-    class_count[y] += 1.0;
-    for (c, &v) in counts[y * f..(y + 1) * f].iter_mut().zip(x) {
+    if let Some(n) = class_count.get_mut(y) {
+        *n += 1.0;
+    }
+    let row = counts.get_mut(y * f..(y + 1) * f).unwrap_or(&mut []);
+    for (c, &v) in row.iter_mut().zip(x) {
         *c += v;
     }
     Ok(())
@@ -93,7 +96,7 @@ pub fn joint_log_likelihood(s: &Stats<'_>, x: &[f32], out: &mut [f64]) -> Result
 
 /// `Σ_j N_{y,j} + α F` (`f64`, or compensated `f32` for the tables; see [`Stat`]).
 fn denominator<S: Stat>(s: &Stats<'_>, f: usize, y: usize) -> S {
-    let row = &s.counts[y * f..(y + 1) * f];
+    let row = s.counts.get(y * f..(y + 1) * f).unwrap_or(&[]);
     row.iter()
         .fold(S::of(0.0), |t, &c| t.plus(S::of(c)))
         .plus(S::of(s.alpha).times(f))
@@ -102,7 +105,7 @@ fn denominator<S: Stat>(s: &Stats<'_>, f: usize, y: usize) -> S {
 /// The numerator of `θ_{y,i}`, `N_{y,i} + α` (the denominator is [`denominator`]): the one
 /// formula of both prediction paths. Arguments checked by the caller.
 fn numerator<S: Stat>(s: &Stats<'_>, f: usize, y: usize, i: usize) -> S {
-    S::of(s.counts[y * f + i]).plus(S::of(s.alpha))
+    S::of(at(s.counts, y * f + i)).plus(S::of(s.alpha))
 }
 
 /// `ln θ_{y,i}` in `f64` (`−∞` for a zero probability).
@@ -150,7 +153,8 @@ pub fn joint_log_likelihood_f32(
     check_x(x)?;
     for (y, (o, &lp)) in out.iter_mut().zip(log_prior).enumerate() {
         let mut acc = lp;
-        for (&t, &xi) in table[y * f..(y + 1) * f].iter().zip(x) {
+        let row = table.get(y * f..(y + 1) * f).unwrap_or(&[]);
+        for (&t, &xi) in row.iter().zip(x) {
             if xi > 0.0 {
                 acc += xi * t;
             }

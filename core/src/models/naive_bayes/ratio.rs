@@ -16,6 +16,13 @@
 //! `logf` of the `f32` quotient; beyond it, or beyond the `f32` range, `ln 2` is added in two
 //! parts (exact high part), so every entry is within ≈ 2 `f32` ulps of the exact logarithm.
 
+/// `xs[k]`, or 0 out of range: for indices the caller has checked (`get` instead of indexing
+/// keeps panic paths, and with them `core::fmt`, out of the firmware).
+#[inline]
+pub(crate) fn at<T: Copy + Default>(xs: &[T], k: usize) -> T {
+    xs.get(k).copied().unwrap_or_default()
+}
+
 /// Arithmetic of a naive Bayes numerator or denominator (see the module docs).
 pub(crate) trait Stat: Copy {
     /// A statistic or `α`.
