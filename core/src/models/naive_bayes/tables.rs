@@ -47,7 +47,7 @@
 //! as the `f64` path, also with `--features micromath`: the tables always use libm's `logf`).
 //!
 //! ## Cost (Cortex-M4F, `firmware/src/bin/bench.rs`, golf: 2 classes × 4 features, `V = 3`)
-//! One prediction: 288 instructions (68 623 with the `f64` `predict_proba`). Building the
+//! One prediction: 290 instructions (68 623 with the `f64` `predict_proba`). Building the
 //! tables: ≈ 7 600 (≈ 9 900 with the `f64` ratios); `refresh_class` after an update: ≈ 4 000
 //! (≈ 5 300). On the FPU-less Cortex-M3 the compensated `f32` sums cost more than the `f64`
 //! ones did (≈ 87 000 / 48 000 instead of 42 000 / 24 000). Gaussian, 3 classes × 4 features:
