@@ -275,3 +275,92 @@ fn degenerate_statistics_never_give_nan() {
     assert_eq!(log_ratio_f32(0.0, 1.0), f32::NEG_INFINITY);
     assert_eq!(log_ratio_f32(1.0, 0.0), f32::NEG_INFINITY);
 }
+
+/// The tables take no `f64` arithmetic (compensated `f32` sums, logarithms from mantissa and
+/// exponent): with fractional counts (after `forget`), 40 features, and counts near `f32::MAX`
+/// (sums beyond the `f32` range), every entry still follows the `f64` path to a few `f32` ulps.
+#[test]
+fn tables_follow_the_f64_path_beyond_integer_counts() {
+    /// `jll` with one unit count at `i` (`ln P(y) + ln θ_{y,i}`), `f64` path and tables.
+    fn entries<const C: usize, const F: usize>(nb: &MultinomialNb<C, F>) {
+        let t = nb.log_tables().unwrap();
+        for i in 0..F {
+            let mut x = [0.0f32; F];
+            x[i] = 1.0;
+            let (a, b) = (
+                nb.joint_log_likelihood(&x).unwrap(),
+                t.joint_log_likelihood(&x).unwrap(),
+            );
+            for (&a, &b) in a.iter().zip(&b) {
+                assert!(b.is_finite(), "{b}");
+                let e = (b as f64 - a).abs() / a.abs().max(1.0);
+                assert!(e <= 4.0 * f32::EPSILON as f64, "{a} vs {b}");
+            }
+        }
+    }
+    // Fractional counts: 40 features, α = 0.37, learnt, forgotten, learnt again.
+    let mut nb = MultinomialNb::<3, 40>::new(0.37).unwrap();
+    for r in 0..30u32 {
+        let x: [f32; 40] = core::array::from_fn(|i| ((r * 7 + i as u32 * 13) % 5) as f32 * 0.3);
+        nb.update(&x, (r % 3) as usize).unwrap();
+        if r % 10 == 9 {
+            nb.forget(0.9).unwrap();
+        }
+    }
+    entries(&nb);
+    // Counts near f32::MAX: row sums and the class total overflow f32.
+    let mut big = MultinomialNb::<2, 3>::new(0.5).unwrap();
+    let m = f32::MAX;
+    big.set_counts(&[m, 0.75 * m], &[m, 0.5 * m, 3.0, 0.25 * m, 0.0, 0.75 * m])
+        .unwrap();
+    entries(&big);
+    // The categorical and Bernoulli tables the same way, through their joint log-likelihoods.
+    let mut cat = CategoricalNb::<2, 2, 3>::new([3, 2], 0.3).unwrap();
+    cat.set_counts(
+        &[m, 2.5],
+        &[
+            m,
+            0.5 * m,
+            0.0,
+            0.25 * m,
+            0.75 * m,
+            0.0,
+            1.5,
+            0.5,
+            0.5,
+            2.0,
+            0.5,
+            0.0,
+        ],
+    )
+    .unwrap();
+    let tc = cat.log_tables().unwrap();
+    for x in [[0, 0], [1, 1], [2, 0], [0, 1]] {
+        let (a, b) = (
+            cat.joint_log_likelihood(&x, None).unwrap(),
+            tc.joint_log_likelihood(&x, None).unwrap(),
+        );
+        for (&a, &b) in a.iter().zip(&b) {
+            assert!(
+                (b as f64 - a).abs() <= 4.0 * f32::EPSILON as f64 * a.abs().max(1.0),
+                "{a} vs {b}"
+            );
+        }
+    }
+    let mut ber = BernoulliNb::<2, 2>::new(1e-10).unwrap();
+    ber.set_counts(&[m, 7.0], &[0.5 * m, m, 7.0, 0.0]).unwrap();
+    let tb = ber.log_tables().unwrap();
+    for x in [[true, false], [false, true], [true, true]] {
+        let (a, b) = (
+            ber.joint_log_likelihood(&x, None).unwrap(),
+            tb.joint_log_likelihood(&x, None).unwrap(),
+        );
+        for (&a, &b) in a.iter().zip(&b) {
+            assert!(!b.is_nan());
+            assert!(
+                (b as f64 - a).abs() <= 4.0 * f32::EPSILON as f64 * a.abs().max(1.0),
+                "{a} vs {b}"
+            );
+        }
+    }
+}

@@ -91,6 +91,7 @@
 //! `core/tests/format.rs`).
 
 mod aligned;
+mod crc32;
 mod error;
 mod mdn;
 mod mlp;
@@ -127,24 +128,16 @@ pub const FIXED_HEADER_LEN: usize = 32;
 /// Offset of the CRC-32 field.
 pub const CRC_OFFSET: usize = 28;
 
-/// The CRC used by the format: CRC-32/ISO-HDLC (the zlib / PNG CRC), bitwise (no 1 KB table in
-/// flash; a blob is checked once, at load).
-pub(crate) const CRC32: crc::Crc<u32, crc::NoTable> =
-    crc::Crc::<u32, crc::NoTable>::new(&crc::CRC_32_ISO_HDLC);
-
 /// The CRC-32 a blob's header should hold: over every byte except the CRC field, or `None` when
 /// `bytes` is shorter than the fixed header. (For tools that patch or inspect blobs.)
 pub fn checksum(bytes: &[u8]) -> Option<u32> {
     (bytes.len() >= FIXED_HEADER_LEN).then(|| blob_crc(bytes))
 }
 
-/// CRC-32 of a blob, skipping the CRC field itself. `bytes` must be at least
+/// CRC-32/ISO-HDLC (`crc32.rs`) of a blob, skipping the CRC field itself. `bytes` must be at least
 /// [`FIXED_HEADER_LEN`] long.
 pub(crate) fn blob_crc(bytes: &[u8]) -> u32 {
-    let mut d = CRC32.digest();
-    d.update(&bytes[..CRC_OFFSET]);
-    d.update(&bytes[FIXED_HEADER_LEN..]);
-    d.finalize()
+    crc32::crc32_skipping(bytes, CRC_OFFSET)
 }
 
 /// Model kinds and their ids in the `kind` field.

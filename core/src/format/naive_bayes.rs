@@ -124,12 +124,16 @@ fn read_stats_into(
                 index: i,
             });
         }
-        if i < c {
-            class_count[i] = p;
+        // `get_mut`: the lengths are checked above; no panic path in the firmware.
+        let slot = if i < c {
+            class_count.get_mut(i)
         } else if i < c + n_counts {
-            counts[i - c] = p;
+            counts.get_mut(i - c)
         } else {
-            prior[i - c - n_counts] = p;
+            prior.get_mut(i - c - n_counts)
+        };
+        if let Some(slot) = slot {
+            *slot = p;
         }
     }
     if fixed {

@@ -167,7 +167,9 @@ fn rejects_damage() -> bool {
     // The first M2 (parameter C + 3·C·F = 39) set to −1: a negative variance.
     let negative = patched(|b, header| {
         let at = header + 4 * 39;
-        b[at..at + 4].copy_from_slice(&(-1.0f32).to_le_bytes());
+        if let Some(w) = b.get_mut(at..at + 4) {
+            w.copy_from_slice(&(-1.0f32).to_le_bytes());
+        }
     });
     expect("negative M2", Iris::from_blob(&negative.0).map(drop), |e| {
         matches!(e, FormatError::InvalidValue { .. })

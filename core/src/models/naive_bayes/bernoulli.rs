@@ -9,6 +9,7 @@
 //! example scores a message on two of three words this way.
 
 use super::common::{self, check_class, log_prior, log_ratio, Prior};
+use super::ratio::{at, ln_ratio, Stat, Sum32};
 use super::store::CountStore;
 use crate::error::{check_len, Result};
 
@@ -34,8 +35,12 @@ fn n_features(n_classes: usize, counts: usize, x: usize) -> Result<usize> {
 pub fn update(class_count: &mut [f32], counts: &mut [f32], x: &[bool], y: usize) -> Result<()> {
     let f = n_features(class_count.len(), counts.len(), x.len())?;
     check_class(y, class_count.len())?;
-    class_count[y] += 1.0;
-    for (c, _) in counts[y * f..(y + 1) * f]
+    if let Some(n) = class_count.get_mut(y) {
+        *n += 1.0;
+    }
+    for (c, _) in counts
+        .get_mut(y * f..(y + 1) * f)
+        .unwrap_or(&mut [])
         .iter_mut()
         .zip(x)
         .filter(|(_, &xi)| xi)
@@ -75,7 +80,7 @@ pub fn joint_log_likelihood(
     log_prior(s.class_count, s.prior, out)?;
     for (y, o) in out.iter_mut().enumerate() {
         for (i, &xi) in x.iter().enumerate() {
-            if mask.is_some_and(|m| !m[i]) {
+            if mask.is_some_and(|m| !at(m, i)) {
                 continue;
             }
             *o += log_prob(s, f, y, i, xi);
@@ -84,24 +89,33 @@ pub fn joint_log_likelihood(
     Ok(())
 }
 
-/// `ln p_{y,i}` (present) or `ln (1 − p_{y,i})` (absent) in `f64`, `−∞` for a zero
-/// probability: the one formula of both prediction paths. Arguments checked by the caller.
-fn log_prob(s: &Stats<'_>, f: usize, y: usize, i: usize, present: bool) -> f64 {
-    let a = s.alpha as f64;
-    let ny = s.class_count[y] as f64;
-    let n = s.counts[y * f + i] as f64;
+/// `p_{y,i}` (present) or `1 − p_{y,i}` (absent) as `(num, den)`: the one formula of both
+/// prediction paths (`f64`, or compensated `f32` for the tables; see [`Stat`]). Arguments
+/// checked by the caller.
+fn ratio<S: Stat>(s: &Stats<'_>, f: usize, y: usize, i: usize, present: bool) -> (S, S) {
+    let a = S::of(s.alpha);
+    let ny = S::of(at(s.class_count, y));
+    let n = S::of(at(s.counts, y * f + i));
     // Absent: (N_y − N_{y,i} + α) / (N_y + 2α) = 1 − p, computed without cancellation.
     let num = if present {
-        n + a
+        n.plus(a)
     } else {
-        (ny - n).max(0.0) + a
+        ny.minus(n).plus(a)
     };
-    log_ratio(num, ny + 2.0 * a)
+    (num, ny.plus(a.times(2)))
+}
+
+/// `ln p_{y,i}` (present) or `ln (1 − p_{y,i})` (absent) in `f64`, `−∞` for a zero
+/// probability.
+fn log_prob(s: &Stats<'_>, f: usize, y: usize, i: usize, present: bool) -> f64 {
+    let (num, den) = ratio::<f64>(s, f, y, i, present);
+    log_ratio(num, den)
 }
 
 /// Fills the tables of the `f32` prediction path ([`super::tables`]): `log_prior[y] = ln P(y)`
 /// and `table[(y · F + i) · 2 + b]` = `ln (1 − p_{y,i})` (`b = 0`, absent) or `ln p_{y,i}`
-/// (`b = 1`, present), each the `f64` term of [`joint_log_likelihood`] rounded once to `f32`.
+/// (`b = 1`, present): the ratios of [`joint_log_likelihood`]'s terms in compensated `f32`, no
+/// `f64` arithmetic (see [`super::tables`]).
 pub fn fill_log_tables(s: &Stats<'_>, log_prior: &mut [f32], table: &mut [f32]) -> Result<()> {
     check_len("bernoulli log table", 2 * s.counts.len(), table.len())?;
     let f = s.counts.len() / s.class_count.len().max(1);
@@ -121,7 +135,8 @@ pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()
     common::check_alpha(s.alpha)?;
     check_class(y, c)?;
     for (k, t) in row.iter_mut().enumerate() {
-        *t = log_prob(s, f, y, k / 2, k % 2 == 1) as f32;
+        let (num, den) = ratio::<Sum32>(s, f, y, k / 2, k % 2 == 1);
+        *t = ln_ratio(num, den);
     }
     Ok(())
 }
@@ -142,11 +157,11 @@ pub fn joint_log_likelihood_f32(
         check_len("mask", f, m.len())?;
     }
     for (y, (o, &lp)) in out.iter_mut().zip(log_prior).enumerate() {
-        let row = &table[2 * y * f..2 * (y + 1) * f];
+        let row = table.get(2 * y * f..2 * (y + 1) * f).unwrap_or(&[]);
         let mut acc = lp;
         for (i, &xi) in x.iter().enumerate() {
-            if mask.is_none_or(|m| m[i]) {
-                acc += row[2 * i + xi as usize];
+            if mask.is_none_or(|m| at(m, i)) {
+                acc += at(row, 2 * i + xi as usize);
             }
         }
         *o = acc;

@@ -9,6 +9,7 @@
 //! marginalises an unobserved feature by dropping its factor.
 
 use super::common::{self, check_class, log_prior, log_ratio, Prior};
+use super::ratio::{at, ln_ratio, Stat, Sum32};
 use super::store::CountStore;
 use crate::error::{check_len, Error, Result};
 
@@ -74,9 +75,13 @@ pub fn update(
     check_class(y, class_count.len())?;
     check_x(x, n_values)?;
     let f = n_values.len();
-    class_count[y] += 1.0;
+    if let Some(n) = class_count.get_mut(y) {
+        *n += 1.0;
+    }
     for (i, &v) in x.iter().enumerate() {
-        counts[(y * f + i) * v_stride + v] += 1.0;
+        if let Some(n) = counts.get_mut((y * f + i) * v_stride + v) {
+            *n += 1.0;
+        }
     }
     Ok(())
 }
@@ -122,7 +127,7 @@ pub fn joint_log_likelihood(
     log_prior(s.class_count, s.prior, out)?;
     for (y, o) in out.iter_mut().enumerate() {
         for (i, &v) in x.iter().enumerate() {
-            if mask.is_some_and(|m| !m[i]) {
+            if mask.is_some_and(|m| !at(m, i)) {
                 continue;
             }
             *o += log_prob(s, y, i, v);
@@ -131,24 +136,29 @@ pub fn joint_log_likelihood(
     Ok(())
 }
 
-/// `P(x_i = v | y)` as `(N_{y,i,v} + α, N_y + α V_i)` in `f64`: the one formula of both
-/// prediction paths. Arguments checked by the caller.
-fn ratio(s: &Stats<'_>, y: usize, i: usize, v: usize) -> (f64, f64) {
+/// `P(x_i = v | y)` as `(N_{y,i,v} + α, N_y + α V_i)`: the one formula of both prediction
+/// paths (`f64`, or compensated `f32` for the tables; see [`Stat`]). Arguments checked by the
+/// caller.
+fn ratio<S: Stat>(s: &Stats<'_>, y: usize, i: usize, v: usize) -> (S, S) {
     let f = s.n_values.len();
-    let a = s.alpha as f64;
-    let num = s.counts[(y * f + i) * s.v_stride + v] as f64 + a;
-    (num, s.class_count[y] as f64 + a * s.n_values[i] as f64)
+    let a = S::of(s.alpha);
+    let num = S::of(at(s.counts, (y * f + i) * s.v_stride + v)).plus(a);
+    (
+        num,
+        S::of(at(s.class_count, y)).plus(a.times(at(s.n_values, i))),
+    )
 }
 
 /// `ln P(x_i = v | y)` in `f64` (`−∞` for a zero probability).
 fn log_prob(s: &Stats<'_>, y: usize, i: usize, v: usize) -> f64 {
-    let (num, den) = ratio(s, y, i, v);
+    let (num, den) = ratio::<f64>(s, y, i, v);
     log_ratio(num, den)
 }
 
 /// Fills the tables of the `f32` prediction path ([`super::tables`]): `log_prior[y] = ln P(y)`
 /// and `table[(y · F + i) · v_stride + v] = ln P(x_i = v | y)` for `v < V_i` (`−∞` beyond):
-/// the ratios of [`joint_log_likelihood`]'s terms, by [`common::log_ratio_f32`].
+/// the ratios of [`joint_log_likelihood`]'s terms in compensated `f32`, no `f64` arithmetic
+/// (see [`super::tables`]).
 pub fn fill_log_tables(s: &Stats<'_>, log_prior: &mut [f32], table: &mut [f32]) -> Result<()> {
     check_len("categorical log table", s.counts.len(), table.len())?;
     let row = s.n_values.len() * s.v_stride;
@@ -173,9 +183,9 @@ pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()
     )?;
     for (k, t) in row.iter_mut().enumerate() {
         let (i, v) = (k / vs, k % vs);
-        *t = if v < s.n_values[i] {
-            let (num, den) = ratio(s, y, i, v);
-            common::log_ratio_f32(num, den)
+        *t = if v < at(s.n_values, i) {
+            let (num, den) = ratio::<Sum32>(s, y, i, v);
+            ln_ratio(num, den)
         } else {
             f32::NEG_INFINITY
         };
@@ -202,11 +212,13 @@ pub fn joint_log_likelihood_f32(
     }
     let f = n_values.len();
     for (y, (o, &lp)) in out.iter_mut().zip(log_prior).enumerate() {
-        let row = &table[y * f * v_stride..(y + 1) * f * v_stride];
+        let row = table
+            .get(y * f * v_stride..(y + 1) * f * v_stride)
+            .unwrap_or(&[]);
         let mut acc = lp;
         for (i, &v) in x.iter().enumerate() {
-            if mask.is_none_or(|m| m[i]) {
-                acc += row[i * v_stride + v];
+            if mask.is_none_or(|m| at(m, i)) {
+                acc += at(row, i * v_stride + v);
             }
         }
         *o = acc;

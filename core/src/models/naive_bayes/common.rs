@@ -1,5 +1,6 @@
 //! Shared pieces of the naive Bayes variants: priors, normalisation, argmax, argument checks.
 
+use super::ratio::{self, Stat, Sum32};
 use crate::error::{check_len, Error, Result};
 
 /// How class priors `P(y)` are obtained.
@@ -108,20 +109,28 @@ pub fn check_class(y: usize, n_classes: usize) -> Result<()> {
 pub fn log_prior(class_count: &[f32], prior: Prior<'_>, out: &mut [f64]) -> Result<()> {
     check_len("log-likelihood output", class_count.len(), out.len())?;
     check_prior(class_count.len(), prior)?;
-    let total: f64 = class_count.iter().map(|&c| c as f64).sum();
+    let total: f64 = total(class_count);
     for (y, o) in out.iter_mut().enumerate() {
         *o = log_prior_of(class_count, prior, total, y);
     }
     Ok(())
 }
 
+/// `Σ_c N_c`.
+fn total<S: Stat>(class_count: &[f32]) -> S {
+    class_count
+        .iter()
+        .fold(S::of(0.0), |t, &c| t.plus(S::of(c)))
+}
+
 /// `P(y)` as `(num, den)`: `(p_y, 1)` (fixed), `(N_y, total)` (learned), `(1, C)` (learned,
-/// untrained). `total = Σ_c N_c`; arguments checked by the caller.
-fn prior_ratio(class_count: &[f32], prior: Prior<'_>, total: f64, y: usize) -> (f64, f64) {
+/// untrained): the one formula of both paths ([`Stat`]). `total = Σ_c N_c`; arguments checked
+/// by the caller (`get`, not indexing: no panic path).
+fn prior_ratio<S: Stat>(class_count: &[f32], prior: Prior<'_>, total: S, y: usize) -> (S, S) {
     match prior {
-        Prior::Fixed(p) => (p[y] as f64, 1.0),
-        Prior::Learned if total <= 0.0 => (1.0, class_count.len() as f64),
-        Prior::Learned => (class_count[y] as f64, total),
+        Prior::Fixed(p) => (S::of(p.get(y).copied().unwrap_or(0.0)), S::of(1.0)),
+        Prior::Learned if !total.positive() => (S::of(1.0), S::of(1.0).times(class_count.len())),
+        Prior::Learned => (S::of(class_count.get(y).copied().unwrap_or(0.0)), total),
     }
 }
 
@@ -131,33 +140,27 @@ pub(super) fn log_prior_of(class_count: &[f32], prior: Prior<'_>, total: f64, y:
     log_ratio(num, den)
 }
 
-/// `ln (num / den)` for the `f32` tables ([`super::tables`]): the same ratio as [`log_ratio`],
-/// evaluated as one `f32` division and one `logf` (instead of two `f64` logs, which are
-/// soft-float on a Cortex-M); `−∞` when `num == 0` or `den == 0`. A ratio that `f32` cannot
-/// hold (a count beyond `f32::MAX` after adding `α`, an underflow to 0) falls back to
-/// [`log_ratio`] rounded to `f32`, so the result is never NaN.
-#[inline]
+/// `ln (num / den)` in `f32` for non-negative `num`, `den`: `−∞` when `num == 0` or `den == 0`,
+/// NaN only for a NaN argument or `∞ / ∞`. The same ratio as [`log_ratio`], without `f64`
+/// arithmetic (soft-float on a Cortex-M): both are split into mantissa and binary exponent by
+/// integer operations on their bits, and the result is `logf` of the mantissa quotient plus the
+/// exponent times `ln 2` (see `ratio.rs`), within ≈ 2 `f32` ulps of the exact logarithm, also
+/// for ratios beyond the `f32` range. (The tables themselves never form `f64` ratios: they sum
+/// the `f32` statistics in compensated `f32`.)
 pub fn log_ratio_f32(num: f64, den: f64) -> f32 {
-    if num <= 0.0 || den <= 0.0 {
-        return f32::NEG_INFINITY;
-    }
-    let q = num as f32 / den as f32;
-    if q.is_finite() && q > 0.0 {
-        libm::logf(q)
-    } else {
-        log_ratio(num, den) as f32
-    }
+    ratio::ln_ratio64(num, den)
 }
 
 /// `ln P(y)` for every class as `f32`, for the `f32` prediction path ([`super::tables`]): the
-/// ratios of [`log_prior`], by [`log_ratio_f32`].
+/// ratios of [`log_prior`] in compensated `f32` (`ratio.rs`'s `Sum32`) and their logarithm by
+/// `ratio::ln_ratio` (no `f64` arithmetic).
 pub fn log_prior_f32(class_count: &[f32], prior: Prior<'_>, out: &mut [f32]) -> Result<()> {
     check_len("log-prior output", class_count.len(), out.len())?;
     check_prior(class_count.len(), prior)?;
-    let total: f64 = class_count.iter().map(|&c| c as f64).sum();
+    let total: Sum32 = total(class_count);
     for (y, o) in out.iter_mut().enumerate() {
         let (num, den) = prior_ratio(class_count, prior, total, y);
-        *o = log_ratio_f32(num, den);
+        *o = ratio::ln_ratio(num, den);
     }
     Ok(())
 }

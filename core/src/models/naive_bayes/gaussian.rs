@@ -97,12 +97,26 @@ pub fn update(s: &mut StatsMut<'_>, x: &[f32], y: usize) -> Result<()> {
     check_class(y, c)?;
     crate::error::check_finite("x", x)?;
     let n_total = s.class_count.iter().map(|&v| v as f64).sum::<f64>() + 1.0;
-    s.class_count[y] += 1.0;
-    let n_y = s.class_count[y] as f64;
-    for (i, &xi) in x.iter().enumerate() {
+    // `get_mut` instead of indexing: checked above, and no panic path in the binary.
+    let rows = y * f..(y + 1) * f;
+    let (Some(n_y), Some(mean), Some(m2)) = (
+        s.class_count.get_mut(y),
+        s.mean.get_mut(rows.clone()),
+        s.m2.get_mut(rows),
+    ) else {
+        return Err(Error::OutOfRange {
+            what: "class",
+            index: y,
+            len: c,
+        });
+    };
+    *n_y += 1.0;
+    let n_y = *n_y as f64;
+    let totals = s.total_mean.iter_mut().zip(s.total_m2.iter_mut());
+    for ((&xi, (tm, tm2)), (m, v)) in x.iter().zip(totals).zip(mean.iter_mut().zip(m2)) {
         let xi = xi as f64;
-        welford(n_total, &mut s.total_mean[i], &mut s.total_m2[i], xi);
-        welford(n_y, &mut s.mean[y * f + i], &mut s.m2[y * f + i], xi);
+        welford(n_total, tm, tm2, xi);
+        welford(n_y, m, v, xi);
     }
     Ok(())
 }
@@ -148,11 +162,11 @@ pub fn variance(s: &Stats<'_>, y: usize, i: usize) -> Result<Option<f64>> {
 
 fn variance_with(s: &Stats<'_>, y: usize, i: usize, eps: f64) -> Option<f64> {
     let f = s.total_mean.len();
-    let n = s.class_count[y] as f64;
+    let n = *s.class_count.get(y)? as f64;
     if n <= 0.0 {
         return None;
     }
-    Some((s.m2[y * f + i] / n + eps).max(VAR_FLOOR))
+    Some((s.m2.get(y * f + i)? / n + eps).max(VAR_FLOOR))
 }
 
 /// `out[y] = ln P(y) + Σ_i ln N(x_i; μ_{y,i}, σ²_{y,i} + ε)`.
@@ -183,7 +197,7 @@ pub fn joint_log_likelihood(s: &Stats<'_>, x: &[f32], out: &mut [f64]) -> Result
                     break;
                 }
                 Some(var) => {
-                    let d = xi as f64 - s.mean[y * f + i];
+                    let d = xi as f64 - s.mean.get(y * f + i).copied().unwrap_or(0.0);
                     *o -= log_norm(var) + 0.5 * d * d / var;
                 }
             }
@@ -221,25 +235,29 @@ pub fn fill_log_tables(
     let eps = epsilon(s);
     for (y, o) in offset.iter_mut().enumerate() {
         let mut acc = common::log_prior_of(s.class_count, s.prior, total, y);
-        for i in 0..f {
-            let k = y * f + i;
+        let (Some(means), Some(halves)) = (
+            mean.get_mut(y * f..(y + 1) * f),
+            half_precision.get_mut(y * f..(y + 1) * f),
+        ) else {
+            break; // checked above (no panic path)
+        };
+        for (i, (m, h)) in means.iter_mut().zip(halves).enumerate() {
             match variance_with(s, y, i, eps) {
                 None => {
                     acc = f64::NEG_INFINITY;
-                    mean[k] = 0.0;
-                    half_precision[k] = 0.0;
+                    (*m, *h) = (0.0, 0.0);
                 }
                 Some(var) => {
                     acc -= log_norm(var);
-                    mean[k] = s.mean[k] as f32;
-                    if !mean[k].is_finite() {
+                    *m = s.mean.get(y * f + i).copied().unwrap_or(0.0) as f32;
+                    if !m.is_finite() {
                         return Err(Error::NonFinite {
                             what: "gaussian mean (beyond the f32 range of the tables)",
                         });
                     }
                     // Kept in [f32::MIN_POSITIVE, f32::MAX]: never 0 · ∞ = NaN in a prediction.
-                    let h = 0.5 / var;
-                    half_precision[k] = h.clamp(f32::MIN_POSITIVE as f64, f32::MAX as f64) as f32;
+                    let half = 0.5 / var;
+                    *h = half.clamp(f32::MIN_POSITIVE as f64, f32::MAX as f64) as f32;
                 }
             }
         }

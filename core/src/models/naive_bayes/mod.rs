@@ -85,6 +85,7 @@ pub mod categorical;
 pub mod common;
 pub mod gaussian;
 pub mod multinomial;
+mod ratio;
 mod store;
 pub mod tables;
 

@@ -6,6 +6,7 @@
 //! skipped, so `α = 0` never gives `0 · ln 0 = NaN`. Layout: `counts[y · n_features + i]`.
 
 use super::common::{self, check_class, log_prior, log_ratio, Prior};
+use super::ratio::{at, ln_ratio, Stat, Sum32};
 use super::store::CountStore;
 use crate::error::{check_len, Error, Result};
 
@@ -46,8 +47,11 @@ pub fn update(class_count: &mut [f32], counts: &mut [f32], x: &[f32], y: usize) 
     check_class(y, class_count.len())?;
     check_x(x)?;
     let f = x.len();
-    class_count[y] += 1.0;
-    for (c, &v) in counts[y * f..(y + 1) * f].iter_mut().zip(x) {
+    if let Some(n) = class_count.get_mut(y) {
+        *n += 1.0;
+    }
+    let row = counts.get_mut(y * f..(y + 1) * f).unwrap_or(&mut []);
+    for (c, &v) in row.iter_mut().zip(x) {
         *c += v;
     }
     Ok(())
@@ -64,7 +68,7 @@ pub fn probability(s: &Stats<'_>, y: usize, i: usize) -> Result<f32> {
             len: f,
         });
     }
-    let (num, den) = (numerator(s, f, y, i), denominator(s, f, y));
+    let (num, den): (f64, f64) = (numerator(s, f, y, i), denominator(s, f, y));
     Ok(if den > 0.0 { (num / den) as f32 } else { 0.0 })
 }
 
@@ -80,7 +84,7 @@ pub fn joint_log_likelihood(s: &Stats<'_>, x: &[f32], out: &mut [f64]) -> Result
     check_x(x)?;
     log_prior(s.class_count, s.prior, out)?;
     for (y, o) in out.iter_mut().enumerate() {
-        let den = denominator(s, f, y);
+        let den: f64 = denominator(s, f, y);
         for (i, &xi) in x.iter().enumerate() {
             if xi > 0.0 {
                 *o += xi as f64 * log_theta(s, f, y, i, den);
@@ -90,16 +94,18 @@ pub fn joint_log_likelihood(s: &Stats<'_>, x: &[f32], out: &mut [f64]) -> Result
     Ok(())
 }
 
-/// `Σ_j N_{y,j} + α F` in `f64`.
-fn denominator(s: &Stats<'_>, f: usize, y: usize) -> f64 {
-    let row = &s.counts[y * f..(y + 1) * f];
-    row.iter().map(|&c| c as f64).sum::<f64>() + s.alpha as f64 * f as f64
+/// `Σ_j N_{y,j} + α F` (`f64`, or compensated `f32` for the tables; see [`Stat`]).
+fn denominator<S: Stat>(s: &Stats<'_>, f: usize, y: usize) -> S {
+    let row = s.counts.get(y * f..(y + 1) * f).unwrap_or(&[]);
+    row.iter()
+        .fold(S::of(0.0), |t, &c| t.plus(S::of(c)))
+        .plus(S::of(s.alpha).times(f))
 }
 
 /// The numerator of `θ_{y,i}`, `N_{y,i} + α` (the denominator is [`denominator`]): the one
 /// formula of both prediction paths. Arguments checked by the caller.
-fn numerator(s: &Stats<'_>, f: usize, y: usize, i: usize) -> f64 {
-    s.counts[y * f + i] as f64 + s.alpha as f64
+fn numerator<S: Stat>(s: &Stats<'_>, f: usize, y: usize, i: usize) -> S {
+    S::of(at(s.counts, y * f + i)).plus(S::of(s.alpha))
 }
 
 /// `ln θ_{y,i}` in `f64` (`−∞` for a zero probability).
@@ -108,8 +114,8 @@ fn log_theta(s: &Stats<'_>, f: usize, y: usize, i: usize, den: f64) -> f64 {
 }
 
 /// Fills the tables of the `f32` prediction path ([`super::tables`]): `log_prior[y] = ln P(y)`
-/// and `table[y · F + i] = ln θ_{y,i}`: the ratios of [`joint_log_likelihood`]'s terms, by
-/// [`common::log_ratio_f32`].
+/// and `table[y · F + i] = ln θ_{y,i}`: the ratios of [`joint_log_likelihood`]'s terms in
+/// compensated `f32`, no `f64` arithmetic (see [`super::tables`]).
 pub fn fill_log_tables(s: &Stats<'_>, log_prior: &mut [f32], table: &mut [f32]) -> Result<()> {
     check_len("multinomial log table", s.counts.len(), table.len())?;
     let f = s.counts.len() / s.class_count.len().max(1);
@@ -126,9 +132,9 @@ pub fn fill_log_table_row(s: &Stats<'_>, y: usize, row: &mut [f32]) -> Result<()
     check_len("multinomial counts", c * f, s.counts.len())?;
     common::check_alpha(s.alpha)?;
     check_class(y, c)?;
-    let den = denominator(s, f, y);
+    let den: Sum32 = denominator(s, f, y);
     for (i, t) in row.iter_mut().enumerate() {
-        *t = common::log_ratio_f32(numerator(s, f, y, i), den);
+        *t = ln_ratio(numerator(s, f, y, i), den);
     }
     Ok(())
 }
@@ -147,7 +153,8 @@ pub fn joint_log_likelihood_f32(
     check_x(x)?;
     for (y, (o, &lp)) in out.iter_mut().zip(log_prior).enumerate() {
         let mut acc = lp;
-        for (&t, &xi) in table[y * f..(y + 1) * f].iter().zip(x) {
+        let row = table.get(y * f..(y + 1) * f).unwrap_or(&[]);
+        for (&t, &xi) in row.iter().zip(x) {
             if xi > 0.0 {
                 acc += xi * t;
             }

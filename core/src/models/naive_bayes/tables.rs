@@ -11,13 +11,21 @@
 //!
 //! ## One math
 //! Each entry is the logarithm of the same ratio that the variant's `joint_log_likelihood`
-//! takes the logarithm of: both paths call one function per variant for the numerator and
-//! denominator (in `f64`, from the exact counts), then the `f64` path adds `ln num − ln den`
-//! ([`common::log_ratio`]) and the tables store `logf(num / den)` with the ratio rounded to
-//! `f32` ([`common::log_ratio_f32`]: one `f32` division and one `logf` instead of two soft-float
-//! `f64` logs, which is what makes building the tables cheap too). The Gaussian tables hold the
-//! `x`-independent part of the `f64` terms (summed and logged in `f64`) and `f32` copies of
-//! `μ` and `1/(2σ²)`:
+//! takes the logarithm of: each variant writes its numerator and denominator once
+//! (`ratio` / `numerator` / `denominator`, and [`common::log_prior`]'s `prior_ratio`), generic
+//! over the arithmetic (`ratio.rs`'s `Stat`). The `f64` path evaluates them in `f64` and adds
+//! `ln num − ln den` ([`common::log_ratio`]). The tables evaluate them **without any `f64`
+//! arithmetic** (soft-float on a Cortex-M4F): the `f32` statistics are summed in compensated
+//! `f32` (`Sum32`: a second word carries every addition's exact rounding error, so `num` and
+//! `den` come out rounded once, as the `f64` sums rounded to `f32` would; sums beyond `f32`'s
+//! range are scaled by `2^-64`), then `num` and `den` are split into mantissa and binary
+//! exponent by integer operations on their bits, and the entry is `logf(m_num / m_den) +
+//! e · ln 2` (the mantissa quotient brought into `[√½, √2]`, `ln 2` in two parts): one `f32`
+//! division and one `logf`, also for ratios beyond the `f32` range, never NaN. (Before, the
+//! ratio was formed in `f64` and ratios beyond `f32` fell back to two `f64` logs, which linked
+//! the soft-float `f64` library and `f64` `log` into every binary building tables: 4.2 KB.) The
+//! Gaussian tables hold the `x`-independent part of the `f64` terms (summed and logged in `f64`:
+//! the model's statistics are `f64` on purpose) and `f32` copies of `μ` and `1/(2σ²)`:
 //!
 //! | variant | table | prediction (`f32`) |
 //! |---|---|---|
@@ -32,15 +40,18 @@
 //! [`ALL_ZERO`](common::ALL_ZERO) error as the `f64` path.
 //!
 //! ## Precision
-//! Each entry is within ≈ 2 `f32` ulps of the exact logarithm, and a joint log-likelihood sums
-//! `F + 1` of them in `f32`, so probabilities agree with the `f64` path and scikit-learn to
-//! ≈ 1e-6 (`core/tests/naive_bayes_f32.rs` pins them against the scikit-learn references to
-//! `1e-6`, as the `f64` path).
+//! Each entry is within ≈ 2 `f32` ulps of the exact logarithm (`num` and `den` each rounded
+//! once, the division, `logf`, and `e · ln 2`), and a joint log-likelihood sums `F + 1` of them
+//! in `f32`, so probabilities agree with the `f64` path and scikit-learn to ≈ 1e-6
+//! (`core/tests/naive_bayes_f32.rs` pins them against the scikit-learn references to `1e-6`,
+//! as the `f64` path, also with `--features micromath`: the tables always use libm's `logf`).
 //!
 //! ## Cost (Cortex-M4F, `firmware/src/bin/bench.rs`, golf: 2 classes × 4 features, `V = 3`)
-//! One prediction: 293 instructions (68 623 with the `f64` `predict_proba`). Building the
-//! tables: ≈ 9 900; `refresh_class` after an update: ≈ 5 300. Gaussian, 3 classes × 4
-//! features: 346 (68 083 with `f64`).
+//! One prediction: 290 instructions (68 623 with the `f64` `predict_proba`). Building the
+//! tables: ≈ 7 600 (≈ 9 900 with the `f64` ratios); `refresh_class` after an update: ≈ 4 000
+//! (≈ 5 300). On the FPU-less Cortex-M3 the compensated `f32` sums cost more than the `f64`
+//! ones did (≈ 87 000 / 48 000 instead of 42 000 / 24 000). Gaussian, 3 classes × 4 features:
+//! 346 (68 083 with `f64`).
 
 //! ## Keeping tables current
 //! Tables are a snapshot: after `update`, `forget` or `set_prior`, call `rebuild` (every
