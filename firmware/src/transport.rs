@@ -2,14 +2,12 @@
 //!
 //! - `qemu`: defmt frames over semihosting (`defmt-semihosting`) to QEMU's stdout, decoded on
 //!   the host by `defmt-print`; [`exit`] is a semihosting exit, so QEMU's exit code is the
-//!   firmware's.
-//! - `rtt`: defmt over RTT (`defmt-rtt`), for `probe-rs run`, which also understands the
-//!   semihosting exit used by [`exit`].
+//!   firmware's; a panic logs its location and exits 101.
+//! - `rtt`: defmt over RTT (`defmt-rtt`) and `panic-probe`, for `probe-rs run`, which also
+//!   understands the semihosting exit used by [`exit`].
 //!
-//! In both, a panic logs its location and exits 101, and a HardFault logs the faulting PC and
-//! exits 101 (see `lib.rs`), so a crash never hangs QEMU or a test. (The `rtt` builds used
-//! `panic-probe` with `print-defmt` before: it formats the panic message with `core::fmt`,
-//! ≈ 2 KB of flash.)
+//! In both, a HardFault logs the faulting PC and exits 101 (see `lib.rs`), so a crash never
+//! hangs QEMU or a test.
 
 #[cfg(all(feature = "qemu", feature = "rtt"))]
 compile_error!("select one transport: `qemu` (default) or `rtt` (with --no-default-features)");
@@ -22,6 +20,8 @@ use defmt_semihosting as _;
 
 #[cfg(feature = "rtt")]
 use defmt_rtt as _;
+#[cfg(feature = "rtt")]
+use panic_probe as _;
 
 /// Exit code of a failed check.
 pub const EXIT_FAILURE: i32 = 1;
@@ -34,8 +34,9 @@ pub fn exit(code: i32) -> ! {
     semihosting::process::exit(code)
 }
 
-/// A panic logs where it happened and exits [`EXIT_CRASH`] (101, like a Rust test harness).
-/// (The message is left out: formatting it would pull `core::fmt` into flash.)
+/// Under `qemu`, a panic logs where it happened and exits [`EXIT_CRASH`] (101, like a Rust test
+/// harness). (The message is left out: formatting it would pull `core::fmt` into flash.)
+#[cfg(feature = "qemu")]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     match info.location() {
