@@ -47,6 +47,37 @@ fn tmp(name: &str) -> PathBuf {
     d.join(name)
 }
 
+/// Writes `table` (a CSV with its header) to a temporary `name` and returns `embedml predict
+/// --model model --data it --csv`'s output.
+fn predict_csv(model: &str, name: &str, table: String) -> String {
+    let csv = tmp(name);
+    std::fs::write(&csv, table).unwrap();
+    let pred = ok(&[
+        "predict",
+        "--model",
+        model,
+        "--data",
+        csv.to_str().unwrap(),
+        "--csv",
+    ]);
+    let _ = std::fs::remove_file(&csv);
+    pred
+}
+
+/// The probabilities of `predict --csv`'s output, one row per data row (the label column
+/// dropped).
+fn predicted_probabilities(pred: &str) -> Vec<Vec<f32>> {
+    pred.lines()
+        .skip(1)
+        .map(|line| {
+            line.split(',')
+                .skip(1)
+                .map(|v| v.parse().unwrap())
+                .collect()
+        })
+        .collect()
+}
+
 fn data(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../data")
@@ -155,16 +186,7 @@ fn export_round_trips_to_core_bit_for_bit_and_inspect_describes_it() {
         host_inputs.push_str(&format!("{x:?}\n"));
     }
     // The host's batched prediction agrees to float rounding.
-    let inputs = tmp("pw_inputs.csv");
-    std::fs::write(&inputs, host_inputs).unwrap();
-    let pred = ok(&[
-        "predict",
-        "--model",
-        m,
-        "--data",
-        inputs.to_str().unwrap(),
-        "--csv",
-    ]);
+    let pred = predict_csv(m, "pw_inputs.csv", host_inputs);
     for (line, &(_, want)) in pred.lines().skip(1).zip(&rows) {
         let got: f32 = line.parse().unwrap();
         assert!(
@@ -204,7 +226,7 @@ fn export_round_trips_to_core_bit_for_bit_and_inspect_describes_it() {
     assert!(err(&["inspect", m]).contains("not an embedml blob"));
     assert!(err(&["inspect", "/nonexistent/x.bin"]).contains("/nonexistent/x.bin"));
     assert!(err(&["export", "--model", b, "--out", bd]).starts_with("error: "));
-    for p in [&model, &blob, &rs, &inputs, &bad] {
+    for p in [&model, &blob, &rs, &bad] {
         let _ = std::fs::remove_file(p);
     }
     let _ = std::fs::remove_file(format!("{b}.expected.csv"));
@@ -239,26 +261,12 @@ fn host_predict_matches(model: &Path, columns: &str, rows: &[Vec<f32>], f: usize
         let cells: Vec<String> = row[..f].iter().map(|v| format!("{v:?}")).collect();
         table.push_str(&(cells.join(",") + "\n"));
     }
-    let csv = tmp(name);
-    std::fs::write(&csv, table).unwrap();
-    let pred = ok(&[
-        "predict",
-        "--model",
-        model.to_str().unwrap(),
-        "--data",
-        csv.to_str().unwrap(),
-        "--csv",
-    ]);
-    assert_eq!(pred.lines().count(), rows.len() + 1);
-    for (line, row) in pred.lines().skip(1).zip(rows) {
-        let v: Vec<f32> = line
-            .split(',')
-            .skip(1)
-            .map(|v| v.parse().unwrap())
-            .collect();
-        bits_eq(&v, &row[f..], "host predict");
+    let pred = predict_csv(model.to_str().unwrap(), name, table);
+    let got = predicted_probabilities(&pred);
+    assert_eq!(got.len(), rows.len());
+    for (v, row) in got.iter().zip(rows) {
+        bits_eq(v, &row[f..], "host predict");
     }
-    let _ = std::fs::remove_file(&csv);
 }
 
 /// Word counts, multinomial, α = 0.5: blob kind 5 → core's typed `MultinomialNb` gives the
@@ -589,16 +597,7 @@ fn mdn_export_round_trips_with_standardisation() {
         inputs.push_str(&format!("{:?}\n", row[0]));
     }
     // The host's own (batched) prediction agrees to float rounding.
-    let csv = tmp("mdn_inputs.csv");
-    std::fs::write(&csv, inputs).unwrap();
-    let pred = ok(&[
-        "predict",
-        "--model",
-        m,
-        "--data",
-        csv.to_str().unwrap(),
-        "--csv",
-    ]);
+    let pred = predict_csv(m, "mdn_inputs.csv", inputs);
     let mut n = 0;
     for (line, row) in pred.lines().skip(1).zip(&rows) {
         let got: Vec<f32> = line.split(',').map(|v| v.parse().unwrap()).collect();
@@ -634,7 +633,7 @@ fn mdn_export_round_trips_with_standardisation() {
         "mdn last activation",
     );
     inspect_fails("mdn_bad.bin", &bytes[..bytes.len() - 1], "truncated");
-    for p in [&model, &blob, &csv] {
+    for p in [&model, &blob] {
         let _ = std::fs::remove_file(p);
     }
     let _ = std::fs::remove_file(format!("{b}.expected.csv"));
@@ -746,23 +745,9 @@ fn naive_bayes_categorical_export_round_trips_bit_for_bit() {
             .collect();
         table.push_str(&(names.join(",") + "\n"));
     }
-    let csv = tmp("golf_rows.csv");
-    std::fs::write(&csv, table).unwrap();
-    let pred = ok(&[
-        "predict",
-        "--model",
-        m,
-        "--data",
-        csv.to_str().unwrap(),
-        "--csv",
-    ]);
-    for (line, row) in pred.lines().skip(1).zip(&rows) {
-        let v: Vec<f32> = line
-            .split(',')
-            .skip(1)
-            .map(|v| v.parse().unwrap())
-            .collect();
-        bits_eq(&v, &row[4..], "host predict");
+    let pred = predict_csv(m, "golf_rows.csv", table);
+    for (v, row) in predicted_probabilities(&pred).iter().zip(&rows) {
+        bits_eq(v, &row[4..], "host predict");
     }
     assert_eq!(pred.lines().count(), 7);
 
@@ -791,7 +776,7 @@ fn naive_bayes_categorical_export_round_trips_bit_for_bit() {
         &patch(&bytes, params + 8, (-1.0f32).to_bits()),
         ">= 0",
     );
-    for p in [&model, &blob, &csv] {
+    for p in [&model, &blob] {
         let _ = std::fs::remove_file(p);
     }
     let _ = std::fs::remove_file(format!("{b}.expected.csv"));
@@ -844,23 +829,9 @@ fn naive_bayes_bernoulli_export_round_trips_bit_for_bit() {
         let cells: Vec<String> = row[..3].iter().map(|&v| (v as u8).to_string()).collect();
         table.push_str(&(cells.join(",") + "\n"));
     }
-    let csv = tmp("words_rows.csv");
-    std::fs::write(&csv, table).unwrap();
-    let pred = ok(&[
-        "predict",
-        "--model",
-        m,
-        "--data",
-        csv.to_str().unwrap(),
-        "--csv",
-    ]);
-    for (line, row) in pred.lines().skip(1).zip(&rows) {
-        let v: Vec<f32> = line
-            .split(',')
-            .skip(1)
-            .map(|v| v.parse().unwrap())
-            .collect();
-        bits_eq(&v, &row[3..], "host predict");
+    let pred = predict_csv(m, "words_rows.csv", table);
+    for (v, row) in predicted_probabilities(&pred).iter().zip(&rows) {
+        bits_eq(v, &row[3..], "host predict");
     }
     let shown = ok(&["inspect", b]);
     assert!(
@@ -869,7 +840,7 @@ fn naive_bayes_bernoulli_export_round_trips_bit_for_bit() {
     );
     inspect_fails("nbb_bad.bin", &patch(&bytes, 32 + 12, 7), "prior flag");
     inspect_fails("nbb_bad.bin", &patch(&bytes, 32, 3), "parameter count");
-    for p in [&train, &model, &blob, &csv] {
+    for p in [&train, &model, &blob] {
         let _ = std::fs::remove_file(p);
     }
     let _ = std::fs::remove_file(format!("{b}.expected.csv"));
