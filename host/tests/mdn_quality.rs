@@ -164,6 +164,18 @@ fn host_model_is_cores_typed_mdn() {
     let back = mdn::MdnModel::from_file(&ModelFile::from_bytes(&bytes, "m").unwrap()).unwrap();
     assert_eq!(back, model);
     assert_eq!(back.soft_share.as_ref().unwrap().m(), 2);
+    assert_eq!(back.soft_share.as_ref().unwrap().sigma_min, 1e-3);
+    // A file written before the soft-sharing variance floor existed (no `soft_sigma_min`, none
+    // in the `training` hyperparameters) loads with the floor 0.
+    let mut old = model.to_file().unwrap();
+    old.metadata.remove("soft_sigma_min");
+    let mut training: serde_json::Value = serde_json::from_str(&old.metadata["training"]).unwrap();
+    training.as_object_mut().unwrap().remove("soft_sigma_min");
+    old.set("training", training.to_string());
+    let back = mdn::MdnModel::from_file(&old).unwrap();
+    assert_eq!(back.soft_share.as_ref().unwrap().sigma_min, 0.0);
+    assert_eq!(back.hyper.soft_sigma_min, 0.0);
+    assert_eq!(back.params, model.params);
     // A trunk whose width is not K (L + 2) is refused.
     let mut f = model.to_file().unwrap();
     f.set("components", "3");
