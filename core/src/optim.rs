@@ -59,6 +59,17 @@ impl Sgd {
             t: 0,
         }
     }
+
+    /// The scalar part of one step: checks the rate, returns the rate this step uses
+    /// ([`learning_rate`](Optimizer::learning_rate)) and advances the step counter.
+    /// [`step`](Optimizer::step) calls it; an executor that runs the element loop elsewhere (a
+    /// GPU kernel) calls it once per step instead.
+    pub fn begin_step(&mut self) -> Result<f32> {
+        check_lr(self.lr)?;
+        let lr = self.learning_rate();
+        self.t = self.t.saturating_add(1);
+        Ok(lr)
+    }
 }
 
 impl Optimizer for Sgd {
@@ -78,12 +89,10 @@ impl Optimizer for Sgd {
 
     fn step(&mut self, params: &mut [f32], grads: &[f32], _state: &mut [f32]) -> Result<()> {
         check_len("gradients", params.len(), grads.len())?;
-        check_lr(self.lr)?;
-        let lr = self.learning_rate();
+        let lr = self.begin_step()?;
         for (p, g) in params.iter_mut().zip(grads) {
             *p -= lr * g;
         }
-        self.t = self.t.saturating_add(1);
         Ok(())
     }
 }
@@ -103,6 +112,12 @@ impl Momentum {
     pub fn new(lr: f32, beta: f32) -> Self {
         Momentum { lr, beta }
     }
+
+    /// The scalar part of one step: checks the rate and returns it (see [`Sgd::begin_step`]).
+    pub fn begin_step(&self) -> Result<f32> {
+        check_lr(self.lr)?;
+        Ok(self.lr)
+    }
 }
 
 impl Optimizer for Momentum {
@@ -118,10 +133,10 @@ impl Optimizer for Momentum {
         let n = params.len();
         check_len("gradients", n, grads.len())?;
         check_len("optimizer state", n, state.len())?;
-        check_lr(self.lr)?;
+        let lr = self.begin_step()?;
         for i in 0..n {
             state[i] = self.beta * state[i] + grads[i];
-            params[i] -= self.lr * state[i];
+            params[i] -= lr * state[i];
         }
         Ok(())
     }
@@ -154,6 +169,19 @@ impl Adam {
             t: 0,
         }
     }
+
+    /// The scalar part of one step: checks the rate, advances the step counter `t` and returns
+    /// the bias corrections `(1 − β1^t, 1 − β2^t)`. [`step`](Optimizer::step) calls it; an
+    /// executor that runs the element loop elsewhere (a GPU kernel) calls it once per step.
+    pub fn begin_step(&mut self) -> Result<(f32, f32)> {
+        check_lr(self.lr)?;
+        self.t = self.t.saturating_add(1);
+        let t = self.t as f32;
+        Ok((
+            1.0 - libm::powf(self.beta1, t),
+            1.0 - libm::powf(self.beta2, t),
+        ))
+    }
 }
 
 impl Optimizer for Adam {
@@ -169,11 +197,7 @@ impl Optimizer for Adam {
         let n = params.len();
         check_len("gradients", n, grads.len())?;
         check_len("optimizer state", 2 * n, state.len())?;
-        check_lr(self.lr)?;
-        self.t = self.t.saturating_add(1);
-        let t = self.t as f32;
-        let bc1 = 1.0 - libm::powf(self.beta1, t);
-        let bc2 = 1.0 - libm::powf(self.beta2, t);
+        let (bc1, bc2) = self.begin_step()?;
         let (m, v) = state.split_at_mut(n);
         for i in 0..n {
             let g = grads[i];

@@ -21,7 +21,7 @@
 //! | `adam`, `sgd`, `momentum` | `optim::{Adam, Sgd, Momentum}::step` |
 //! | `gather_rows` | building a batch from row indices |
 
-use embedml::optim::{AnyOptimizer, Optimizer};
+use embedml::optim::AnyOptimizer;
 
 /// The scalar arguments of one optimizer kernel launch (after the buffers and the length).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,42 +53,32 @@ pub enum OptimizerLaunch {
     },
 }
 
-/// The host side of an optimizer step on the GPU: checks the rate as core does, advances
-/// `opt`'s step counter exactly as core's `step` would, and returns the kernel's scalar
-/// arguments (Adam's bias corrections `1 − β^t` computed here, once per step).
+/// The host side of an optimizer step on the GPU: core's own scalar part of the step
+/// (`begin_step`: the rate check, the step counter, Adam's bias corrections `1 − β^t`), once
+/// per step, as the kernel's scalar arguments.
 pub fn optimizer_launch(opt: &mut AnyOptimizer) -> embedml::Result<OptimizerLaunch> {
-    let lr = opt.learning_rate();
-    if !(lr.is_finite() && lr >= 0.0) {
-        return Err(embedml::Error::InvalidArgument {
-            what: "learning rate must be finite and non-negative",
-        });
-    }
     Ok(match opt {
         AnyOptimizer::Adam(a) => {
-            a.t = a.t.saturating_add(1);
-            let t = a.t as f32;
+            let (bc1, bc2) = a.begin_step()?;
             OptimizerLaunch::Adam {
                 lr: a.lr,
                 beta1: a.beta1,
                 beta2: a.beta2,
                 eps: a.eps,
-                bc1: 1.0 - a.beta1.powf(t),
-                bc2: 1.0 - a.beta2.powf(t),
+                bc1,
+                bc2,
             }
         }
         AnyOptimizer::Momentum(m) => OptimizerLaunch::Momentum {
-            lr: m.lr,
+            lr: m.begin_step()?,
             beta: m.beta,
             use_state: 1,
         },
-        AnyOptimizer::Sgd(s) => {
-            s.t = s.t.saturating_add(1);
-            OptimizerLaunch::Momentum {
-                lr,
-                beta: 0.0,
-                use_state: 0,
-            }
-        }
+        AnyOptimizer::Sgd(s) => OptimizerLaunch::Momentum {
+            lr: s.begin_step()?,
+            beta: 0.0,
+            use_state: 0,
+        },
     })
 }
 
