@@ -25,8 +25,14 @@
 //! - `std`: `impl std::error::Error` for the error types.
 //! - `defmt`: derive `defmt::Format` on public types, for logging on a device.
 //! - `micromath`: fast approximate `exp`/`ln`/`tanh` for chips without an FPU.
+//!
+//! ## Unsafe code
+//! The crate is `#![deny(unsafe_code)]`. One private module allows it: the dense-layer rows in
+//! `asm!` for Arm hard-float targets (`target_arch = "arm"`, `target_abi = "eabihf"`, e.g. the
+//! Cortex-M4F), used by the typed executors there (bit-identical to the Rust loops, which
+//! every other target runs); each `asm!` block states its `SAFETY` argument.
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 #[cfg(feature = "std")]

@@ -5,6 +5,7 @@
 //! `∂E/∂b[o] = δ[o]`, `∂E/∂x[i] = Σ_o W[o][i] δ[o]`.
 
 use crate::error::{check_len, Result};
+use crate::kernels::activation::Activation;
 
 /// Checks the lengths of a dense layer's weight, bias, input and output slices.
 fn check_shapes(n_in: usize, n_out: usize, w: usize, b: usize, x: usize, y: usize) -> Result<()> {
@@ -62,6 +63,35 @@ pub fn forward_fixed<const I: usize, const O: usize>(
     } else {
         rows(I, w, b, x, y);
     }
+    Ok(())
+}
+
+/// A layer at widths known at compile time: [`forward_fixed`] into `pre`, then
+/// [`Activation::forward_fixed`] from `pre` into `post` — the same values, bit for bit. On Arm
+/// hard-float targets (the Cortex-M4F) the rows of `I ≤ 16` inputs run as one `vldmia` /
+/// `vmla.f32` loop in assembly (`kernels/m4f.rs`), which also writes the ReLU or identity
+/// `post`; other targets, widths and activations run the Rust loops.
+#[inline(always)]
+pub fn forward_act_fixed<const I: usize, const O: usize>(
+    w: &[f32],
+    b: &[f32],
+    x: &[f32; I],
+    act: Activation,
+    pre: &mut [f32; O],
+    post: &mut [f32; O],
+) -> Result<()> {
+    #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+    {
+        let relu = matches!(act, Activation::Relu);
+        if super::m4f::dense_act::<I>(w, b, x, pre, post, relu) {
+            if !matches!(act, Activation::Relu | Activation::Identity) {
+                act.forward_fixed(pre, post);
+            }
+            return Ok(());
+        }
+    }
+    forward_fixed::<I, O>(w, b, x, pre)?;
+    act.forward_fixed(pre, post);
     Ok(())
 }
 

@@ -10,4 +10,6 @@
 pub mod activation;
 pub mod dense;
 pub mod loss;
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+mod m4f;
 pub mod softmax;

@@ -4,7 +4,8 @@
 //! run-time trip counts, every layer is a call, and every call checks its slices. A [`Widths`]
 //! type carries the widths in its type instead (`W3<1, 16, 16, 1>` is the 1 → 16 → 16 → 1
 //! network): its [`forward`](Widths::forward) runs the **same formulas in the same order** as
-//! [`mlp::forward`] — [`dense::forward_fixed`] then [`Activation::forward_fixed`] per layer — but
+//! [`mlp::forward`] — [`dense::forward_fixed`] then [`Activation::forward_fixed`] per layer
+//! ([`dense::forward_act_fixed`]; on the Cortex-M4F the rows run in assembly) — but
 //! every width is a constant, so the whole network inlines into one function, loops are
 //! unrolled and the inputs and accumulators stay in registers. It is storage and loop shape
 //! only: the results are bit-identical to the slice math (tested below for every activation
@@ -188,8 +189,7 @@ impl Cursor<'_> {
         };
         let a: &mut [f32; O] = array_mut("mlp pre-activations", &mut self.pre[uo..units])?;
         let z: &mut [f32; O] = array_mut("mlp activations", &mut rest[..O])?;
-        dense::forward_fixed::<I, O>(w, b, input, a)?;
-        act.forward_fixed(a, z);
+        dense::forward_act_fixed::<I, O>(w, b, input, act, a, z)?;
         self.l += 1;
         self.po += I * O + O;
         self.uo = units;
