@@ -68,9 +68,9 @@ pub fn forward_fixed<const I: usize, const O: usize>(
 
 /// A layer at widths known at compile time: [`forward_fixed`] into `pre`, then
 /// [`Activation::forward_fixed`] from `pre` into `post` — the same values, bit for bit. On Arm
-/// hard-float targets (the Cortex-M4F) the rows of `I ≤ 16` inputs run as one `vldmia` /
-/// `vmla.f32` loop in assembly (`kernels/m4f.rs`), which also writes the ReLU or identity
-/// `post`; other targets, widths and activations run the Rust loops.
+/// hard-float targets (the Cortex-M4F) the rows of `8 ≤ I ≤ 16` inputs, and one input with at
+/// least 8 outputs, run as a `vldmia` / `vmla.f32` loop in assembly (`kernels/m4f.rs`), which
+/// also writes the ReLU or identity `post`; other targets and shapes run the Rust loops.
 #[inline(always)]
 pub fn forward_act_fixed<const I: usize, const O: usize>(
     w: &[f32],
@@ -83,7 +83,7 @@ pub fn forward_act_fixed<const I: usize, const O: usize>(
     #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
     {
         let relu = matches!(act, Activation::Relu);
-        if super::m4f::dense_act::<I>(w, b, x, pre, post, relu) {
+        if super::m4f::dense_act::<I, O>(w, b, x, pre, post, relu) {
             if !matches!(act, Activation::Relu | Activation::Identity) {
                 act.forward_fixed(pre, post);
             }
