@@ -145,21 +145,51 @@ unsafe fn one_input_x4(
 /// `vmla.f32 s31, s(16+k), s(k)`: accumulator `s31` += weight `k` (of the row chunk loaded into
 /// `s16…`) × input `k` (in `s0…`).
 macro_rules! mla {
-    (0) => { "vmla.f32 s31, s16, s0" };
-    (1) => { "vmla.f32 s31, s17, s1" };
-    (2) => { "vmla.f32 s31, s18, s2" };
-    (3) => { "vmla.f32 s31, s19, s3" };
-    (4) => { "vmla.f32 s31, s20, s4" };
-    (5) => { "vmla.f32 s31, s21, s5" };
-    (6) => { "vmla.f32 s31, s22, s6" };
-    (7) => { "vmla.f32 s31, s23, s7" };
-    (8) => { "vmla.f32 s31, s24, s8" };
-    (9) => { "vmla.f32 s31, s25, s9" };
-    (10) => { "vmla.f32 s31, s26, s10" };
-    (11) => { "vmla.f32 s31, s27, s11" };
-    (12) => { "vmla.f32 s31, s28, s12" };
-    (13) => { "vmla.f32 s31, s29, s13" };
-    (14) => { "vmla.f32 s31, s30, s14" };
+    (0) => {
+        "vmla.f32 s31, s16, s0"
+    };
+    (1) => {
+        "vmla.f32 s31, s17, s1"
+    };
+    (2) => {
+        "vmla.f32 s31, s18, s2"
+    };
+    (3) => {
+        "vmla.f32 s31, s19, s3"
+    };
+    (4) => {
+        "vmla.f32 s31, s20, s4"
+    };
+    (5) => {
+        "vmla.f32 s31, s21, s5"
+    };
+    (6) => {
+        "vmla.f32 s31, s22, s6"
+    };
+    (7) => {
+        "vmla.f32 s31, s23, s7"
+    };
+    (8) => {
+        "vmla.f32 s31, s24, s8"
+    };
+    (9) => {
+        "vmla.f32 s31, s25, s9"
+    };
+    (10) => {
+        "vmla.f32 s31, s26, s10"
+    };
+    (11) => {
+        "vmla.f32 s31, s27, s11"
+    };
+    (12) => {
+        "vmla.f32 s31, s28, s12"
+    };
+    (13) => {
+        "vmla.f32 s31, s29, s13"
+    };
+    (14) => {
+        "vmla.f32 s31, s30, s14"
+    };
 }
 
 /// One row loop per input width: `$xs` the registers of the input, `$ws` those of the row's
