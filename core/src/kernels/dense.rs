@@ -66,20 +66,23 @@ pub fn forward_fixed<const I: usize, const O: usize>(
     Ok(())
 }
 
-/// A layer at widths known at compile time: [`forward_fixed`] into `pre`, then
-/// [`Activation::forward_fixed`] from `pre` into `post` — the same values, bit for bit. On Arm
-/// hard-float targets (the Cortex-M4F) the rows of `8 ≤ I ≤ 16` inputs, and one input with at
-/// least 8 outputs, run as a `vldmia` / `vmla.f32` loop in assembly (`kernels/m4f.rs`), which
-/// also writes the ReLU or identity `post`; other targets and shapes run the Rust loops.
+/// The rows and the activation of a layer at widths known at compile time in assembly, where
+/// the target has it: on Arm hard-float targets (the Cortex-M4F) the rows of `8 ≤ I ≤ 16`
+/// inputs, and of one input with at least 8 outputs, run as a `vldmia` / `vmla.f32` loop
+/// (`kernels/m4f.rs`) that writes `pre` as [`forward_fixed`] and `post` as
+/// [`Activation::forward_fixed`] would — the same values, bit for bit. Returns `false` (and
+/// touches nothing) for other targets and shapes, or wrong lengths: the caller then runs
+/// [`forward_fixed`] and [`Activation::forward_fixed`].
 #[inline(always)]
-pub fn forward_act_fixed<const I: usize, const O: usize>(
+#[allow(unused_variables)] // Without the assembly rows nothing is used.
+pub fn forward_act_asm<const I: usize, const O: usize>(
     w: &[f32],
     b: &[f32],
     x: &[f32; I],
     act: Activation,
     pre: &mut [f32; O],
     post: &mut [f32; O],
-) -> Result<()> {
+) -> bool {
     #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
     {
         let relu = matches!(act, Activation::Relu);
@@ -87,12 +90,10 @@ pub fn forward_act_fixed<const I: usize, const O: usize>(
             if !matches!(act, Activation::Relu | Activation::Identity) {
                 act.forward_fixed(pre, post);
             }
-            return Ok(());
+            return true;
         }
     }
-    forward_fixed::<I, O>(w, b, x, pre)?;
-    act.forward_fixed(pre, post);
-    Ok(())
+    false
 }
 
 /// One input (a scalar feature): `y[o] = b[o] + w[o] x0`, a straight loop.

@@ -5,7 +5,7 @@
 //! type carries the widths in its type instead (`W3<1, 16, 16, 1>` is the 1 → 16 → 16 → 1
 //! network): its [`forward`](Widths::forward) runs the **same formulas in the same order** as
 //! [`mlp::forward`] — [`dense::forward_fixed`] then [`Activation::forward_fixed`] per layer
-//! ([`dense::forward_act_fixed`]; on the Cortex-M4F the rows run in assembly) — but
+//! (on the Cortex-M4F the rows run in assembly, [`dense::forward_act_asm`]) — but
 //! every width is a constant, so the whole network inlines into one function, loops are
 //! unrolled and the inputs and accumulators stay in registers. It is storage and loop shape
 //! only: the results are bit-identical to the slice math (tested below for every activation
@@ -189,7 +189,10 @@ impl Cursor<'_> {
         };
         let a: &mut [f32; O] = array_mut("mlp pre-activations", &mut self.pre[uo..units])?;
         let z: &mut [f32; O] = array_mut("mlp activations", &mut rest[..O])?;
-        dense::forward_act_fixed::<I, O>(w, b, input, act, a, z)?;
+        if !dense::forward_act_asm::<I, O>(w, b, input, act, a, z) {
+            dense::forward_fixed::<I, O>(w, b, input, a)?;
+            act.forward_fixed(a, z);
+        }
         self.l += 1;
         self.po += I * O + O;
         self.uo = units;
