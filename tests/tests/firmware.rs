@@ -366,9 +366,24 @@ fn core_selftest_passes_on_both_boards_with_libm() {
                 "sigmoid(±1e4) = 1.0, 0.0",
                 "ok: log-sum-exp / softmax at extremes",
                 "dense 3 -> 5: [-1.0, -2.875, 0.5, 7.25, -0.5]",
-                "typed executor vs slice math: 936 values over 7 shapes, 0 differ",
-                "ok: typed executor = slice math, bit for bit",
-                "8 of 8 checks passed",
+                "7 of 7 checks passed",
+                "PASS",
+            ],
+        );
+    }
+}
+
+/// The typed executor against the slice math, bit for bit, on the device: on the Cortex-M4F it
+/// runs core's `asm!` dense rows (which the host cannot run), on the Cortex-M3 the Rust rows.
+#[test]
+fn typed_executor_matches_the_slice_math_bit_for_bit_on_both_boards() {
+    for board in [&MPS2_AN386, &LM3S6965] {
+        expect(
+            board,
+            "selftest_dense",
+            0,
+            &[
+                "typed executor vs slice math: 792 values over 5 runs, 0 differ",
                 "PASS",
             ],
         );
@@ -381,7 +396,7 @@ fn core_selftest_passes_with_micromath_on_cortex_m3() {
         &LM3S6965_MICROMATH,
         "selftest_core",
         0,
-        &["scalar math: micromath", "8 of 8 checks passed", "PASS"],
+        &["scalar math: micromath", "7 of 7 checks passed", "PASS"],
     );
 }
 
@@ -436,7 +451,7 @@ fn fastexp_keeps_libm_accuracy_on_cortex_m4f() {
         &MPS2_AN386_FASTEXP,
         "selftest_core",
         0,
-        &["scalar math: fastexp", "8 of 8 checks passed", "PASS"],
+        &["scalar math: fastexp", "7 of 7 checks passed", "PASS"],
     );
     expect(
         &MPS2_AN386_FASTEXP,

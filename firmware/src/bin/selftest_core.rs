@@ -14,9 +14,6 @@ use core::hint::black_box;
 use cortex_m_rt::entry;
 use embedml::kernels::{dense, softmax};
 use embedml::math;
-use embedml::models::fixed::{Widths, W1, W2, W3};
-use embedml::models::mlp::{self, Layer};
-use embedml::{Activation, Rng};
 use embedml_firmware as fw;
 
 /// Which scalar math this build checks, and its tolerances (relative to `max(|want|, 1)`; the
@@ -213,120 +210,11 @@ fn dense_forward() -> bool {
     ok && ok1 && bad && y == [-1.0, -2.875, 0.5, 7.25, -0.5] && y1 == [2.5, 3.0, 6.0, -1.0, 0.75]
 }
 
-/// Runs the typed executor `S` (on the Cortex-M4F: the `asm!` rows of core's
-/// `kernels/m4f.rs` where the shape takes them) and the slice math `mlp::forward` (the Rust
-/// loops) on random parameters and inputs, and counts the pre-activations and activations whose
-/// bits differ. Trial 0 makes row 0 of every layer −0.0 (bias and weights) with a positive
-/// input, so its pre-activation is −0.0 and ReLU must give +0.0; trial 3 puts ±∞ among the
-/// weights (∞, NaN downstream). Returns `(values compared, mismatches)`.
-fn typed_vs_slice<S: Widths>(acts: &[Activation], seed: u64) -> (usize, usize) {
-    let Some(widths) = S::WIDTHS else {
-        return (0, 1);
-    };
-    let layers: [Layer; 4] = core::array::from_fn(|l| Layer {
-        n_in: widths.get(l).copied().unwrap_or(1),
-        n_out: widths.get(l + 1).copied().unwrap_or(1),
-        activation: acts.get(l).copied().unwrap_or(Activation::Identity),
-    });
-    let layers = &layers[..widths.len() - 1];
-    let Ok((p, u)) = mlp::check_layers(layers) else {
-        return (0, 1);
-    };
-    let mut rng = Rng::new(seed);
-    let mut params = [0.0f32; 400];
-    let mut x = [0.0f32; 32];
-    let (mut compared, mut wrong) = (0, 0);
-    if p > params.len() || u > 64 || widths[0] > x.len() {
-        return (0, 1);
-    }
-    for trial in 0..4 {
-        rng.fill_normal(&mut params[..p], 0.0, 0.8);
-        rng.fill_normal(&mut x, 0.0, 2.0);
-        if trial == 0 {
-            let mut po = 0;
-            for l in layers {
-                params[po..po + l.n_in].fill(-0.0); // row 0 of W
-                params[po + l.n_in * l.n_out] = -0.0; // b[0]
-                po += l.n_in * l.n_out + l.n_out;
-            }
-            x.iter_mut().for_each(|v| *v = v.abs());
-        }
-        if trial == 3 {
-            params[p / 2] = f32::INFINITY;
-            params[p / 3] = f32::NEG_INFINITY;
-        }
-        let x = &x[..widths[0]];
-        let (mut pre, mut post) = ([0.0f32; 64], [0.0f32; 64]);
-        let (mut pre2, mut post2) = ([1.0f32; 64], [1.0f32; 64]);
-        let typed = S::forward(
-            layers,
-            &params[..p],
-            black_box(x),
-            &mut pre[..u],
-            &mut post[..u],
-        );
-        let slice = mlp::forward(layers, &params[..p], x, &mut pre2[..u], &mut post2[..u]);
-        if typed.is_err() || slice.is_err() {
-            return (compared, wrong + 1);
-        }
-        for i in 0..u {
-            if pre[i].to_bits() != pre2[i].to_bits() || post[i].to_bits() != post2[i].to_bits() {
-                defmt::error!("  trial {=usize} unit {=usize}: pre {=u32:#x} / {=u32:#x}, post {=u32:#x} / {=u32:#x}", trial, i, pre[i].to_bits(), pre2[i].to_bits(), post[i].to_bits(), post2[i].to_bits());
-            }
-            compared += 2;
-            wrong += usize::from(pre[i].to_bits() != pre2[i].to_bits());
-            wrong += usize::from(post[i].to_bits() != post2[i].to_bits());
-        }
-        if trial == 0 && matches!(layers[0].activation, Activation::Relu) {
-            // The −0.0 row: pre-activation −0.0, ReLU +0.0.
-            wrong += usize::from(pre[0].to_bits() != 0x8000_0000 || post[0].to_bits() != 0);
-        }
-    }
-    (compared, wrong)
-}
-
-fn typed_executor_matches_slice_math() -> bool {
-    use Activation::*;
-    let runs = [
-        // The sine MLP: 1 input × 16 rows (four per pass), 16 × 16 ReLU, 16 × 1 identity.
-        typed_vs_slice::<W3<1, 16, 16, 1>>(&[Relu, Relu, Identity], 1),
-        // 1 × 9 (two passes of four and one row), then 9 inputs × 5 rows.
-        typed_vs_slice::<W2<1, 9, 5>>(&[Relu, Identity], 2),
-        typed_vs_slice::<W2<1, 9, 5>>(&[Tanh, Relu], 3),
-        // The MDN trunk's shape (the Rust rows: 1 × 5, 5 × 9).
-        typed_vs_slice::<W2<1, 5, 9>>(&[Tanh, Identity], 4),
-        // 16 × 13 then 13 × 8, other activations after the rows.
-        typed_vs_slice::<W3<16, 13, 8, 2>>(&[Relu, Tanh, Sigmoid], 5),
-        typed_vs_slice::<W2<8, 12, 3>>(&[LeakyRelu(0.1), Identity], 6),
-        // More than 16 inputs: the Rust rows everywhere.
-        typed_vs_slice::<W1<20, 4>>(&[Relu], 7),
-    ];
-    let (mut compared, mut wrong) = (0, 0);
-    for (k, (c, w)) in runs.into_iter().enumerate() {
-        if w > 0 {
-            defmt::error!(
-                "  shape {=usize}: {=usize} of {=usize} values differ",
-                k,
-                w,
-                c
-            );
-        }
-        compared += c;
-        wrong += w;
-    }
-    defmt::info!(
-        "  typed executor vs slice math: {=usize} values over 7 shapes, {=usize} differ",
-        compared,
-        wrong
-    );
-    wrong == 0 && compared > 0
-}
-
 /// A named check.
 type Check = (&'static str, fn() -> bool);
 
 /// The checks, in order.
-const CHECKS: [Check; 8] = [
+const CHECKS: [Check; 7] = [
     ("float behaviour", float_behaviour),
     ("exp accuracy", exp_accuracy),
     ("ln accuracy", ln_accuracy),
@@ -340,10 +228,6 @@ const CHECKS: [Check; 8] = [
         log_sum_exp_and_softmax_at_extremes,
     ),
     ("dense forward", dense_forward),
-    (
-        "typed executor = slice math, bit for bit",
-        typed_executor_matches_slice_math,
-    ),
 ];
 
 #[entry]
