@@ -14,6 +14,7 @@
 
 use embedml::error::check_len;
 use embedml::kernels::loss::Loss;
+use embedml::models::soft_share;
 use embedml::optim::{AnyOptimizer, Optimizer};
 use embedml::{Activation, Error};
 use rayon::prelude::*;
@@ -558,6 +559,32 @@ impl Backend for CpuBackend {
             prefix(grads, len, "gradients")?,
             prefix_mut(state, s, "optimizer state")?,
         )
+    }
+
+    fn soft_share(
+        &mut self,
+        mix: &Vec<f32>,
+        m: usize,
+        lambda: f32,
+        sigma_min: f32,
+        params: &Vec<f32>,
+        ranges: &[std::ops::Range<usize>],
+        grads: &mut Vec<f32>,
+        grad_mix: &mut Vec<f32>,
+    ) -> Result<()> {
+        let mix = prefix(mix, 3 * m, "soft-share mixture")?;
+        let grad_mix = prefix_mut(grad_mix, 3 * m, "soft-share mixture gradients")?;
+        for r in ranges {
+            let w = range(params, r.start, r.len(), "soft-shared weights")?;
+            let found = grads.len();
+            let g = grads.get_mut(r.clone()).ok_or(Error::ShapeMismatch {
+                what: "soft-shared gradients",
+                expected: r.end,
+                found,
+            })?;
+            soft_share::accumulate(mix, w, lambda, sigma_min, g, grad_mix)?;
+        }
+        Ok(())
     }
 
     fn prepare_data(

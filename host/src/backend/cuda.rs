@@ -184,6 +184,8 @@ pub struct CudaBackend {
     idx_host: Vec<u32>,
     staging: Vec<f32>,
     ones: CudaSlice<f32>,
+    /// Per-weight terms of the soft-sharing penalty (`soft_share_w` → `soft_share_mix`).
+    omega: CudaSlice<f32>,
     data_budget: usize,
     name: String,
 }
@@ -285,6 +287,7 @@ impl CudaBackend {
             idx_host: Vec::new(),
             staging: Vec::new(),
             ones: stream.alloc_zeros::<f32>(1).map_err(alloc_err)?,
+            omega: stream.alloc_zeros::<f32>(1).map_err(alloc_err)?,
             data_budget: DATA_BUDGET_BYTES,
             k: Kernels { f, _module: module },
             blas,
@@ -732,6 +735,83 @@ impl Backend for CudaBackend {
                 // SAFETY: lengths checked above (momentum's state holds n; SGD's is not read).
                 unsafe { b.launch(grid(len)) }.map_err(|e| err("momentum", e))?;
             }
+        }
+        Ok(())
+    }
+
+    fn soft_share(
+        &mut self,
+        mix: &CudaSlice<f32>,
+        m: usize,
+        lambda: f32,
+        sigma_min: f32,
+        params: &CudaSlice<f32>,
+        ranges: &[std::ops::Range<usize>],
+        grads: &mut CudaSlice<f32>,
+        grad_mix: &mut CudaSlice<f32>,
+    ) -> Result<()> {
+        if m == 0 {
+            return Err(embedml::Error::InvalidArgument {
+                what: "soft weight sharing needs at least one component (M >= 1)",
+            }
+            .into());
+        }
+        if !(lambda.is_finite() && lambda >= 0.0 && sigma_min.is_finite() && sigma_min >= 0.0) {
+            return Err(embedml::Error::InvalidArgument {
+                what: "soft-share lambda and sigma_min must be finite and >= 0",
+            }
+            .into());
+        }
+        check(mix, 3 * m, "soft-share mixture")?;
+        check(grad_mix, 3 * m, "soft-share mixture gradients")?;
+        let longest = ranges.iter().map(|r| r.len()).max().unwrap_or(0);
+        if self.omega.len() < longest {
+            self.omega = self
+                .stream
+                .alloc_zeros::<f32>(longest)
+                .map_err(|e| err("allocation", e))?;
+        }
+        let mm = int(m, "soft-share components")?;
+        // One block per component for the mixture's sums (power-of-two block: the tree).
+        let per_component = LaunchConfig {
+            grid_dim: (mm as u32, 1, 1),
+            block_dim: (256, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        for r in ranges {
+            if r.is_empty() {
+                continue;
+            }
+            check(params, r.end, "soft-shared weights")?;
+            check(grads, r.end, "soft-shared gradients")?;
+            let (off, n) = (int(r.start, "weight offset")?, int(r.len(), "weights")?);
+            {
+                let mut b = self.stream.launch_builder(self.k.get("soft_share_w"));
+                b.arg(mix)
+                    .arg(&mm)
+                    .arg(&lambda)
+                    .arg(&sigma_min)
+                    .arg(params)
+                    .arg(&mut *grads)
+                    .arg(&off)
+                    .arg(&n)
+                    .arg(&mut self.omega);
+                // SAFETY: `params` and `grads` hold `off + n` values (checked), the mixture 3m,
+                // `omega` at least n.
+                unsafe { b.launch(grid(r.len())) }.map_err(|e| err("soft_share_w", e))?;
+            }
+            let mut b = self.stream.launch_builder(self.k.get("soft_share_mix"));
+            b.arg(mix)
+                .arg(&mm)
+                .arg(&lambda)
+                .arg(&sigma_min)
+                .arg(params)
+                .arg(&off)
+                .arg(&n)
+                .arg(&self.omega)
+                .arg(&mut *grad_mix);
+            // SAFETY: as above; `grad_mix` holds 3m values, one block per component.
+            unsafe { b.launch(per_component) }.map_err(|e| err("soft_share_mix", e))?;
         }
         Ok(())
     }
