@@ -1,7 +1,8 @@
 //! CUDA C source of the CUDA backend's kernels, compiled once per process by NVRTC (see
 //! `backend::cuda`). Every kernel mirrors a core function line by line (same formulas, same
 //! clamps, same order of operations; `expf`/`logf`/`log1pf`/`tanhf` for libm's) so results
-//! differ from the CPU backend only by float rounding. One thread per element or per row.
+//! differ from the CPU backend only by float rounding. One thread per element or per row (the
+//! soft-sharing mixture gradient: one block per component).
 //!
 //! Tested three ways: `host/tests/kernels_on_cpu.rs` compiles this source as plain C++ (a
 //! prelude maps the CUDA keywords) and runs every kernel on the CPU against core, on every
