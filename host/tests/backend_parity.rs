@@ -401,7 +401,7 @@ fn soft_share_matches() {
     let (mb, pb) = (put(&mut cpu, &[0.0; 6]), put(&mut cpu, &[0.5; 10]));
     let (mut gb, mut gmb) = (put(&mut cpu, &[0.0; 10]), put(&mut cpu, &[0.0; 6]));
     assert!(cpu
-        .soft_share(&mb, 2, 0.1, 0.0, &pb, &[4..11], &mut gb, &mut gmb)
+        .soft_share(&mb, 2, 0.1, 0.0, &pb, &[0..3, 4..11], &mut gb, &mut gmb)
         .is_err());
 }
 

@@ -15,7 +15,8 @@ use std::sync::{Arc, OnceLock};
 use cudarc::cublas::sys::cublasOperation_t;
 use cudarc::cublas::{CudaBlas, Gemm as _, GemmConfig};
 use cudarc::driver::{
-    CudaContext, CudaFunction, CudaModule, CudaSlice, CudaStream, LaunchConfig, PushKernelArg,
+    CudaContext, CudaFunction, CudaModule, CudaSlice, CudaStream, DeviceRepr, LaunchConfig,
+    PinnedHostSlice, PushKernelArg, ValidAsZeroBits,
 };
 use cudarc::nvrtc::Ptx;
 use embedml::kernels::loss::Loss;
@@ -171,6 +172,45 @@ pub fn compile_kernels(arch: &str) -> std::result::Result<String, String> {
     })
 }
 
+/// Page-locked (pinned) host buffers for the per-batch uploads, one per length in use (a run
+/// needs a few: the batch's indices or rows, and those of an epoch's short last batch); the
+/// least recently used is freed beyond [`PinnedPool::KEEP`]. A copy from pinned memory is a
+/// true asynchronous DMA (no staging copy by the driver); cudarc records an event after each
+/// copy and [`PinnedHostSlice::as_mut_slice`] waits for it, so a buffer is never rewritten
+/// while its previous copy is in flight.
+struct PinnedPool<T> {
+    bufs: Vec<PinnedHostSlice<T>>,
+}
+
+impl<T: DeviceRepr + ValidAsZeroBits> PinnedPool<T> {
+    const KEEP: usize = 6;
+
+    fn new() -> Self {
+        PinnedPool { bufs: Vec::new() }
+    }
+
+    /// The buffer of exactly `len ≥ 1` elements (zeroed when new), most recently used last.
+    fn get(&mut self, ctx: &Arc<CudaContext>, len: usize) -> Result<&mut PinnedHostSlice<T>> {
+        if let Some(i) = self.bufs.iter().position(|b| b.len() == len) {
+            let b = self.bufs.remove(i);
+            self.bufs.push(b);
+        } else {
+            if self.bufs.len() >= Self::KEEP {
+                self.bufs.remove(0);
+            }
+            // SAFETY: the memory is uninitialised: it is zeroed through the raw pointer before
+            // any reference to it exists (all-zero bits are a valid `T`).
+            let mut b =
+                unsafe { ctx.alloc_pinned::<T>(len) }.map_err(|e| err("pinned allocation", e))?;
+            let ptr = b.as_mut_ptr().map_err(|e| err("pinned allocation", e))?;
+            // SAFETY: `ptr` addresses `len` elements of `T`, owned by `b`.
+            unsafe { std::ptr::write_bytes(ptr, 0, len) };
+            self.bufs.push(b);
+        }
+        Ok(self.bufs.last_mut().expect("pushed above"))
+    }
+}
+
 /// A CUDA device as a [`Backend`].
 pub struct CudaBackend {
     ctx: Arc<CudaContext>,
@@ -181,8 +221,10 @@ pub struct CudaBackend {
     bad: CudaSlice<i32>,
     row_loss: CudaSlice<f32>,
     idx: CudaSlice<u32>,
-    idx_host: Vec<u32>,
-    staging: Vec<f32>,
+    /// Pinned host buffers for each batch's row indices.
+    idx_pinned: PinnedPool<u32>,
+    /// Pinned host buffers for streamed batches (rows gathered on the host).
+    staging: PinnedPool<f32>,
     ones: CudaSlice<f32>,
     /// Per-weight terms of the soft-sharing penalty (`soft_share_w` → `soft_share_mix`).
     omega: CudaSlice<f32>,
@@ -284,8 +326,8 @@ impl CudaBackend {
             bad: stream.alloc_zeros::<i32>(1).map_err(alloc_err)?,
             row_loss: stream.alloc_zeros::<f32>(1).map_err(alloc_err)?,
             idx: stream.alloc_zeros::<u32>(1).map_err(alloc_err)?,
-            idx_host: Vec::new(),
-            staging: Vec::new(),
+            idx_pinned: PinnedPool::new(),
+            staging: PinnedPool::new(),
             ones: stream.alloc_zeros::<f32>(1).map_err(alloc_err)?,
             omega: stream.alloc_zeros::<f32>(1).map_err(alloc_err)?,
             data_budget: DATA_BUDGET_BYTES,
@@ -869,19 +911,25 @@ impl Backend for CudaBackend {
             }
             .into());
         }
+        if rows == 0 {
+            return Ok(());
+        }
         match &data.resident {
             Some((xd, td)) => {
-                self.idx_host.clear();
-                self.idx_host.extend(idx.iter().map(|&i| i as u32));
                 if self.idx.len() < rows {
                     self.idx = self
                         .stream
                         .alloc_zeros::<u32>(rows)
                         .map_err(|e| err("allocation", e))?;
                 }
+                let pinned = self.idx_pinned.get(&self.ctx, rows)?;
+                let host = pinned.as_mut_slice().map_err(|e| err("pinned memory", e))?;
+                for (h, &i) in host.iter_mut().zip(idx) {
+                    *h = i as u32;
+                }
                 let mut iv = self.idx.slice_mut(..rows);
                 self.stream
-                    .memcpy_htod(&self.idx_host[..], &mut iv)
+                    .memcpy_htod(&*pinned, &mut iv)
                     .map_err(|e| err("upload", e))?;
                 let r = int(rows, "rows")?;
                 for (src, w, dst) in [(xd, wx, &mut *xb), (td, wt, &mut *tb)] {
@@ -894,15 +942,16 @@ impl Backend for CudaBackend {
                 Ok(())
             }
             None => {
-                // Streamed: gather on the host, one copy per buffer.
+                // Streamed: gather on the host into pinned memory, one copy per buffer.
                 for (src, w, dst) in [(x, wx, &mut *xb), (t, wt, &mut *tb)] {
-                    self.staging.clear();
-                    for &i in idx {
-                        self.staging.extend_from_slice(&src[i * w..(i + 1) * w]);
+                    let pinned = self.staging.get(&self.ctx, rows * w)?;
+                    let host = pinned.as_mut_slice().map_err(|e| err("pinned memory", e))?;
+                    for (h, &i) in host.chunks_exact_mut(w).zip(idx) {
+                        h.copy_from_slice(&src[i * w..(i + 1) * w]);
                     }
                     let mut view = dst.slice_mut(..rows * w);
                     self.stream
-                        .memcpy_htod(&self.staging[..], &mut view)
+                        .memcpy_htod(&*pinned, &mut view)
                         .map_err(|e| err("upload", e))?;
                 }
                 Ok(())
