@@ -41,7 +41,8 @@
 //! the host slices directly; the CUDA backend copies it to device memory when it fits in
 //! [`DATA_BUDGET_BYTES`] and then only uploads each batch's row indices (a gather kernel builds
 //! the batch on the device). A larger set stays on the host and is streamed one batch at a time
-//! (gathered on the host, one copy per batch).
+//! (gathered on the host, one copy per batch). Both per-batch uploads go through page-locked
+//! (pinned) host buffers, so they are asynchronous DMA copies without the driver's staging.
 //!
 //! ## Multi-GPU (NCCL), the plan
 //! Data-parallel training needs exactly one collective per step, because the gradient of the
