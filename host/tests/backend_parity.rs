@@ -535,8 +535,11 @@ fn mlp_training_steps_match() {
 }
 
 /// `train mdn` with soft weight sharing (M = 3, σ_min floor) on the GPU — the penalty's
-/// gradients and the mixture's Adam step on the device, no per-step host copy — against the
-/// CPU run from the same seed: trunk parameters and mixture within 1e-3 after 10 epochs.
+/// gradients and the mixture's optimizer step on the device, no per-step host copy — against
+/// the CPU run from the same seed: trunk parameters and mixture within 1e-4 after 10 epochs
+/// (80 steps). Momentum rather than Adam: its update is linear in the gradient, so rounding
+/// differences stay rounding-sized (Adam's `m/√v` turns a near-zero gradient's rounding into a
+/// full step; the Adam kernel is compared on its own by `optimizers_match`).
 #[test]
 fn mdn_soft_sharing_training_matches() {
     use embedml_host::backend::Selected;
@@ -548,6 +551,7 @@ fn mdn_soft_sharing_training_matches() {
         h.soft_share = 3;
         h.soft_lambda = 1e-3;
         h.soft_sigma_min = 1e-3;
+        h.optimizer = "momentum".into();
         let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let mut model =
             mdn::prepare_arrays(h, 3, 0.0, names(&["t"]), names(&["x"]), &t, &x).unwrap();
@@ -557,9 +561,9 @@ fn mdn_soft_sharing_training_matches() {
     let want = fit(&mut Selected::Cpu);
     let Some(cuda) = gpu() else { return };
     let got = fit(&mut Selected::Cuda(Box::new(cuda)));
-    assert_close("trunk parameters", &got.params, &want.params, 1e-3);
+    assert_close("trunk parameters", &got.params, &want.params, 1e-4);
     let (gm, wm) = (got.soft_share.unwrap(), want.soft_share.unwrap());
-    assert_close("mixture [eta, mu, xi]", &gm.mix, &wm.mix, 1e-3);
+    assert_close("mixture [eta, mu, xi]", &gm.mix, &wm.mix, 1e-4);
 }
 
 /// On the CPU backend the MDN network gradient is core's per-row head gradient pushed through
