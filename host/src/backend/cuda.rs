@@ -172,26 +172,37 @@ pub fn compile_kernels(arch: &str) -> std::result::Result<String, String> {
     })
 }
 
-/// Page-locked (pinned) host buffers for the per-batch uploads, one per length in use (a run
-/// needs a few: the batch's indices or rows, and those of an epoch's short last batch); the
-/// least recently used is freed beyond [`PinnedPool::KEEP`]. A copy from pinned memory is a
-/// true asynchronous DMA (no staging copy by the driver); cudarc records an event after each
-/// copy and [`PinnedHostSlice::as_mut_slice`] waits for it, so a buffer is never rewritten
-/// while its previous copy is in flight.
+/// Page-locked (pinned) host buffers for the per-batch uploads: a ring of [`PinnedPool::RING`]
+/// buffers per length in use (a run needs a few lengths: the batch's indices or rows, and
+/// those of an epoch's short last batch), the least recently used freed beyond
+/// [`PinnedPool::KEEP`] buffers. A copy from pinned memory is a true asynchronous DMA (no
+/// staging copy by the driver); cudarc records an event after each copy and
+/// [`PinnedHostSlice::as_mut_slice`] waits for it, so a buffer is never rewritten while its
+/// copy is in flight — with a ring of three the host may run up to three batches ahead of
+/// the GPU.
 struct PinnedPool<T> {
+    /// Least recently used first.
     bufs: Vec<PinnedHostSlice<T>>,
 }
 
 impl<T: DeviceRepr + ValidAsZeroBits> PinnedPool<T> {
-    const KEEP: usize = 6;
+    const RING: usize = 3;
+    const KEEP: usize = 12;
 
     fn new() -> Self {
         PinnedPool { bufs: Vec::new() }
     }
 
-    /// The buffer of exactly `len ≥ 1` elements (zeroed when new), most recently used last.
+    /// The least recently used buffer of exactly `len ≥ 1` elements (zeroed when new), now
+    /// the most recently used.
     fn get(&mut self, ctx: &Arc<CudaContext>, len: usize) -> Result<&mut PinnedHostSlice<T>> {
-        if let Some(i) = self.bufs.iter().position(|b| b.len() == len) {
+        let same = self.bufs.iter().filter(|b| b.len() == len).count();
+        if same >= Self::RING {
+            let i = self
+                .bufs
+                .iter()
+                .position(|b| b.len() == len)
+                .expect("counted above");
             let b = self.bufs.remove(i);
             self.bufs.push(b);
         } else {
