@@ -1,6 +1,7 @@
 //! The CUDA backend against the CPU backend (whose per-element and per-row math is core's):
-//! every operation of [`Backend`] on the same inputs, a full MLP step and an MDN gradient on
-//! the same weights and batch (≤ 1e-4 relative), and `--device` on the command line.
+//! every operation of [`Backend`] on the same inputs (soft weight sharing included), a full MLP
+//! step and an MDN gradient on the same weights and batch, an MDN training run with soft weight
+//! sharing (≤ 1e-4 relative), and `--device` on the command line.
 //!
 //! Where no GPU is usable (a build without `--features cuda`, no driver, no device) the GPU
 //! comparisons print `skipped: …` and return; on a GPU machine they run for real:
