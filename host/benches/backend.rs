@@ -5,9 +5,7 @@
 //! - MDN `[2, W, W, 40]` tanh, K = 10, L = 2 (the robot arm's shape);
 //!
 //! at widths W ∈ {64, 256, 1024} and batches B ∈ {256, 4096}, on the CPU backend and — when a
-//! GPU is usable (build with `--features cuda`) — on the CUDA backend. Also the step of the
-//! generic network on the CPU against the pre-backend batched functions (`cpu::loss_and_grad`),
-//! to show the refactoring costs nothing.
+//! GPU is usable (build with `--features cuda`) — on the CUDA backend.
 //!
 //! `cargo bench -p embedml-host --bench backend` (short: 10 samples, 1 s each);
 //! `EMBEDML_BENCH_WIDTHS=64,256` limits the widths.
@@ -26,7 +24,7 @@ use embedml::models::mdn::Head;
 use embedml::models::mlp::{check_layers, init, Init, Layer};
 use embedml::optim::{Adam, AnyOptimizer, Optimizer};
 use embedml::{Activation, Rng};
-use embedml_host::backend::cpu::{self, CpuBackend};
+use embedml_host::backend::cpu::CpuBackend;
 use embedml_host::backend::cuda::CudaBackend;
 use embedml_host::backend::net::Net;
 use embedml_host::backend::Backend;
@@ -139,52 +137,8 @@ fn run_backend<B: Backend>(c: &mut Criterion, be: &mut B, name: &str) {
     }
 }
 
-/// The generic network's MLP step on the CPU against the batched functions it replaced.
-fn refactor_overhead(c: &mut Criterion) {
-    let (w, batch) = (64, 256);
-    let layers = layers(8, w, 4);
-    let (p, _) = check_layers(&layers).unwrap();
-    let mut rng = Rng::new(2);
-    let mut params = vec![0.0f32; p];
-    init(&layers, &mut params, &mut rng, Init::Default).unwrap();
-    let mut x = vec![0.0f32; batch * 8];
-    rng.fill_normal(&mut x, 0.0, 1.0);
-    let mut t = vec![0.0f32; batch * 4];
-    rng.fill_normal(&mut t, 0.0, 1.0);
-    let mut g = c.benchmark_group("mlp_step_cpu_w64_b256");
-    g.sample_size(20)
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_secs(1))
-        .throughput(Throughput::Elements(batch as u64));
-    let mut be = CpuBackend::new();
-    let mut opt = AnyOptimizer::Adam(Adam::new(1e-4));
-    let mut net = Net::new(&mut be, &layers, &params, opt.state_len(p), batch, 4).unwrap();
-    net.upload_batch(&mut be, &x, &t).unwrap();
-    g.bench_function("backend_net", |b| {
-        b.iter(|| {
-            net.mlp_step(&mut be, Loss::Mse, batch, &mut opt).unwrap();
-            black_box(be.take_loss().unwrap())
-        })
-    });
-    let mut opt = AnyOptimizer::Adam(Adam::new(1e-4));
-    let (mut pp, mut st, mut gr) = (params.clone(), vec![0.0; 2 * p], vec![0.0; p]);
-    let mut ws = cpu::Workspace::new();
-    g.bench_function("batched_functions", |b| {
-        b.iter(|| {
-            gr.fill(0.0);
-            let s = cpu::loss_and_grad(&layers, &pp, Loss::Mse, &x, &t, batch, &mut ws, &mut gr)
-                .unwrap();
-            cpu::scale(&mut gr, 1.0 / batch as f32);
-            cpu::optimizer_step(&mut opt, &mut pp, &gr, &mut st).unwrap();
-            black_box(s)
-        })
-    });
-    g.finish();
-}
-
 fn bench(c: &mut Criterion) {
     println!("cpu: {} threads", rayon::current_num_threads());
-    refactor_overhead(c);
     run_backend(c, &mut CpuBackend::new(), "cpu");
     match CudaBackend::new(0) {
         Ok(mut be) => {

@@ -1,5 +1,5 @@
 //! MLP training throughput (samples per second, one epoch per iteration): the host's batched
-//! CPU backend against core's typed per-sample `Mlp::train_batch`, on an iris-sized problem
+//! network (`Net` on the CPU backend, as `train mlp` runs it) against core's typed per-sample `Mlp::train_batch`, on an iris-sized problem
 //! (150 × 4 → [4,16,3] tanh, softmax CE, batch 32) and a wider one (4096 × 8 → [8,64,64,1]
 //! tanh, MSE, batch 256). Both use Adam.
 
@@ -8,9 +8,11 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use embedml::kernels::loss::Loss;
 use embedml::models::mlp::{init, Init, Layer};
-use embedml::optim::{Adam, Optimizer};
+use embedml::optim::{Adam, AnyOptimizer, Optimizer};
 use embedml::{mlp_type, Activation, Rng};
-use embedml_host::backend::cpu;
+use embedml_host::backend::cpu::CpuBackend;
+use embedml_host::backend::net::Net;
+use embedml_host::backend::Backend;
 
 struct Problem {
     sizes: Vec<usize>,
@@ -81,26 +83,19 @@ fn wide() -> Problem {
     }
 }
 
-/// One epoch (in data order) with the host batched backend.
+/// One epoch (in data order) with the host's batched network on the CPU backend.
 fn host_epoch(
     p: &Problem,
-    layers: &[Layer],
-    params: &mut [f32],
-    opt: &mut Adam,
-    st: &mut [f32],
-    ws: &mut cpu::Workspace,
-    grads: &mut [f32],
-) -> f32 {
+    be: &mut CpuBackend,
+    net: &mut Net<CpuBackend>,
+    opt: &mut AnyOptimizer,
+) -> f64 {
     let (ni, no) = (p.sizes[0], *p.sizes.last().unwrap());
-    let mut total = 0.0;
     for (xb, tb) in p.x.chunks(p.batch * ni).zip(p.t.chunks(p.batch * no)) {
-        let b = xb.len() / ni;
-        grads.fill(0.0);
-        total += cpu::loss_and_grad(layers, params, p.loss, xb, tb, b, ws, grads).unwrap();
-        cpu::scale(grads, 1.0 / b as f32);
-        cpu::optimizer_step(opt, params, grads, st).unwrap();
+        let b = net.upload_batch(be, xb, tb).unwrap();
+        net.mlp_step(be, p.loss, b, opt).unwrap();
     }
-    total
+    be.take_loss().unwrap()
 }
 
 fn bench_host(c: &mut Criterion, name: &str, p: &Problem) {
@@ -108,24 +103,14 @@ fn bench_host(c: &mut Criterion, name: &str, p: &Problem) {
     let pc = embedml::models::mlp::param_count(&p.sizes);
     let mut params = vec![0.0; pc];
     init(&layers, &mut params, &mut Rng::new(0), Init::Default).unwrap();
-    let mut opt = Adam::new(1e-3);
-    let mut st = vec![0.0; opt.state_len(pc)];
-    let mut ws = cpu::Workspace::new();
-    let mut grads = vec![0.0; pc];
+    let mut opt = AnyOptimizer::Adam(Adam::new(1e-3));
+    let mut be = CpuBackend::new();
+    let no = *p.sizes.last().unwrap();
+    let mut net = Net::new(&mut be, &layers, &params, opt.state_len(pc), p.batch, no).unwrap();
     let mut g = c.benchmark_group(format!("train_epoch_{name}"));
     g.throughput(Throughput::Elements(p.n() as u64));
     g.bench_function("host_batched", |b| {
-        b.iter(|| {
-            black_box(host_epoch(
-                p,
-                &layers,
-                &mut params,
-                &mut opt,
-                &mut st,
-                &mut ws,
-                &mut grads,
-            ))
-        })
+        b.iter(|| black_box(host_epoch(p, &mut be, &mut net, &mut opt)))
     });
     g.finish();
 }

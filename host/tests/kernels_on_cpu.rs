@@ -47,6 +47,8 @@ extern "C" void run_sum_into(const float *x, int len, double *acc) { GRID(1) sum
 extern "C" void run_scale(int n, float *x, int len, float s) { GRID(n) scale(x, len, s); END }
 extern "C" void run_adam(int n, float *p, const float *g, float *st, int len, float lr, float b1, float b2, float eps, float bc1, float bc2) { GRID(n) adam(p, g, st, len, lr, b1, b2, eps, bc1, bc2); END }
 extern "C" void run_momentum(int n, float *p, const float *g, float *st, int len, float lr, float beta, int use_state) { GRID(n) momentum(p, g, st, len, lr, beta, use_state); END }
+extern "C" void run_soft_share_w(int n_, const float *mix, int m, float lambda, float smin, const float *params, float *grads, int off, int n, float *omega) { GRID(n_) soft_share_w(mix, m, lambda, smin, params, grads, off, n, omega); END }
+extern "C" void run_soft_share_mix(int blocks, const float *mix, int m, float lambda, float smin, const float *params, int off, int n, const float *omega, float *grad_mix) { GRID(blocks) soft_share_mix(mix, m, lambda, smin, params, off, n, omega, grad_mix); END }
 extern "C" void run_gather_rows(int n, const float *src, const unsigned *idx, int rows, int width, float *dst) { GRID(n) gather_rows(src, idx, rows, width, dst); END }
 "#;
 
@@ -465,4 +467,149 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
     cpu::gather_rows(&src, 3, &[9, 0, 3, 3], &mut want).unwrap();
     assert_eq!(dst, want);
     assert_eq!(&dst[..3], &[27.0, 28.0, 29.0]);
+}
+
+type SoftShareWFn =
+    unsafe extern "C" fn(i32, *const f32, i32, f32, f32, *const f32, *mut f32, i32, i32, *mut f32);
+type SoftShareMixFn = unsafe extern "C" fn(
+    i32,
+    *const f32,
+    i32,
+    f32,
+    f32,
+    *const f32,
+    i32,
+    i32,
+    *const f32,
+    *mut f32,
+);
+
+/// `‖a − b‖ / ‖b‖` in f64 (the mixture gradients are sums over every weight, compared as a
+/// vector).
+fn rel_norm(a: &[f32], b: &[f32]) -> f64 {
+    let num: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| (*x as f64 - *y as f64).powi(2))
+        .sum();
+    let den: f64 = b.iter().map(|y| (*y as f64).powi(2)).sum();
+    num.sqrt() / den.sqrt().max(1e-30)
+}
+
+/// The soft-weight-sharing kernels (`soft_share_w` then `soft_share_mix`, per weight range,
+/// as the CUDA backend launches them; `Ω` as the `sum_into` of the per-weight terms) against
+/// core's `soft_share::accumulate` and `soft_share::value` over the same ranges: weights'
+/// gradients, mixture gradients and the penalty within 1e-5 relative, with and without the
+/// σ_min floor, for M = 3 and M = 20 (more than one 16-term chunk of the log-sum-exp), with a
+/// collapsed component (ξ below the clamp) and weights far out (saturated responsibilities).
+#[test]
+fn soft_share_kernels_equal_core() {
+    use embedml::models::soft_share;
+    let Some(lib) = kernels() else { return };
+    let run_w = sym!(lib, b"run_soft_share_w", SoftShareWFn);
+    let run_mix = sym!(lib, b"run_soft_share_mix", SoftShareMixFn);
+    let sum = sym!(lib, b"run_sum_into", SumFn);
+    let mut rng = Rng::new(21);
+    let p = 400;
+    let ranges = [0..150usize, 170..390];
+    for (m, sigma_min, lambda) in [
+        (3, 0.0f32, 0.01f32),
+        (3, 1e-3, 0.5),
+        (20, 1e-3, 2e-3),
+        (20, 0.0, 1.0),
+    ] {
+        let mut params = randn(&mut rng, p, 0.6);
+        params[5] = 40.0; // far from every component
+        params[200] = -3.0;
+        let mut mix = vec![0.0f32; 3 * m];
+        for j in 0..m {
+            mix[j] = rng.normal_with(0.0, 0.5);
+            mix[m + j] = -1.0 + 2.0 * j as f32 / (m - 1) as f32;
+            mix[2 * m + j] = rng.normal_with(-3.0, 1.0);
+        }
+        mix[2 * m + 1] = -45.0; // clamped at XI_MIN
+        let mut want_g = randn(&mut rng, p, 0.1);
+        let mut got_g = want_g.clone();
+        let mut want_mix = randn(&mut rng, 3 * m, 0.1);
+        let mut got_mix = want_mix.clone();
+        let mut want_pen = 0.0f32;
+        let mut want_omega = 0.0f32;
+        let mut got_omega = 0.0f64;
+        for r in &ranges {
+            want_pen += soft_share::accumulate(
+                &mix,
+                &params[r.clone()],
+                lambda,
+                sigma_min,
+                &mut want_g[r.clone()],
+                &mut want_mix,
+            )
+            .unwrap();
+            want_omega += soft_share::value(&mix, &params[r.clone()], sigma_min).unwrap();
+            let n = r.len();
+            let mut omega = vec![f32::NAN; n];
+            // SAFETY: `params` and `grads` hold `off + n` values, `omega` n, the mixture 3m.
+            unsafe {
+                run_w(
+                    n as i32,
+                    mix.as_ptr(),
+                    m as i32,
+                    lambda,
+                    sigma_min,
+                    params.as_ptr(),
+                    got_g.as_mut_ptr(),
+                    r.start as i32,
+                    n as i32,
+                    omega.as_mut_ptr(),
+                );
+                run_mix(
+                    m as i32,
+                    mix.as_ptr(),
+                    m as i32,
+                    lambda,
+                    sigma_min,
+                    params.as_ptr(),
+                    r.start as i32,
+                    n as i32,
+                    omega.as_ptr(),
+                    got_mix.as_mut_ptr(),
+                );
+                sum(omega.as_ptr(), n as i32, &mut got_omega);
+            }
+        }
+        let what = format!("M {m}, sigma_min {sigma_min}, lambda {lambda}");
+        // Per weight within 1e-5 of the largest gradient (a weight between two clusters has
+        // pulls of both signs that cancel: its own relative rounding is larger), and 1e-5
+        // relative as a vector.
+        let scale = want_g.iter().fold(0.0f32, |a, v| a.max(v.abs()));
+        for (i, (g, w)) in got_g.iter().zip(&want_g).enumerate() {
+            assert!(
+                (g - w).abs() <= 1e-5 * scale,
+                "{what}: weight gradient {i}: kernel {g} vs core {w}"
+            );
+        }
+        let e = rel_norm(&got_g, &want_g);
+        assert!(e <= 1e-5, "{what}: weight gradients rel {e:e}");
+        let e_w = e;
+        let e = rel_norm(&got_mix, &want_mix);
+        eprintln!(
+            "{what}: weight gradients rel {e_w:.1e}, mixture gradients rel {e:.1e}, Omega {got_omega} vs {want_omega}"
+        );
+        assert!(
+            e <= 1e-5,
+            "{what}: mixture gradients rel {e:e}\n{got_mix:?}\n{want_mix:?}"
+        );
+        for (name, got, want) in [
+            ("Omega", got_omega, want_omega as f64),
+            ("lambda Omega", lambda as f64 * got_omega, want_pen as f64),
+        ] {
+            assert!(
+                (got - want).abs() <= 1e-5 * want.abs().max(1e-3),
+                "{what}: {name} {got} vs core {want}"
+            );
+        }
+        // Gradients outside the ranges (the biases) are untouched.
+        assert_eq!(got_g[150..170], want_g[150..170]);
+        assert!(got_g.iter().chain(&got_mix).all(|v| v.is_finite()));
+    }
 }

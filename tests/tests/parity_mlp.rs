@@ -1,13 +1,15 @@
-//! Host batched MLP (CPU backend: sgemm + core's activation/loss math) against core's
-//! per-sample MLP: outputs, summed losses and summed gradients must agree within 1e-5 relative
+//! Host batched MLP (`Net` on the CPU backend: sgemm + core's activation/loss math) against
+//! core's per-sample MLP: outputs, summed losses and summed gradients must agree within 1e-5 relative
 //! (norm-based) for several shapes, activations, losses and batch sizes, including batches
 //! large enough to take the multi-threaded paths.
 
 use embedml::kernels::loss::Loss;
 use embedml::models::mlp::{self, Layer};
-use embedml::optim::{Adam, Optimizer};
+use embedml::optim::{Adam, AnyOptimizer, Optimizer};
 use embedml::{mlp_type, Activation, Parameters, Rng};
-use embedml_host::backend::cpu;
+use embedml_host::backend::cpu::CpuBackend;
+use embedml_host::backend::net::Net;
+use embedml_host::backend::Backend;
 
 /// `‖a − b‖ / max(‖b‖, 1e-12)`, in f64.
 fn rel_err(a: &[f32], b: &[f32]) -> f64 {
@@ -94,12 +96,27 @@ fn check_case(case: &Case, seed: u64) {
         .unwrap();
     }
 
-    // Host, batched.
-    let mut ws = cpu::Workspace::new();
+    // Host, batched: the training network, then the inference entry point.
+    let mut be = CpuBackend::new();
+    let mut net = Net::new(&mut be, &ls, &params, 0, b, n_out).unwrap();
     let mut host_grads = vec![0.0f32; p];
-    let host_loss = cpu::loss_and_grad(&ls, &params, case.loss, &x, &t, b, &mut ws, &mut host_grads)
-        .unwrap() as f64;
-    let host_out = ws.output(&ls).to_vec();
+    net.upload_batch(&mut be, &x, &t).unwrap();
+    be.zero(&mut net.grads, p).unwrap();
+    net.forward(&mut be, b).unwrap();
+    net.mlp_loss(&mut be, case.loss).unwrap();
+    net.backward(&mut be).unwrap();
+    net.read_grads(&mut be, &mut host_grads).unwrap();
+    let host_loss = be.take_loss().unwrap();
+    let mut host_out = vec![0.0f32; b * n_out];
+    net.read_output(&mut be, &mut host_out).unwrap();
+    let inferred = Net::for_inference(&mut be, &ls, &params, b)
+        .unwrap()
+        .outputs(&mut be, &x)
+        .unwrap();
+    assert_eq!(
+        inferred, host_out,
+        "inference outputs equal the training pass's"
+    );
 
     let what = format!(
         "sizes {:?} {:?}/{:?} {:?} batch {b}",
@@ -138,8 +155,11 @@ fn check_case(case: &Case, seed: u64) {
         .unwrap();
     }
     let mut host_g2 = vec![1.0f32; p];
-    cpu::forward(&ls, &params, &x, b, &mut ws).unwrap();
-    cpu::backward(&ls, &params, &x, &go, &mut ws, &mut host_g2).unwrap();
+    be.upload(&host_g2, &mut net.grads).unwrap();
+    net.forward(&mut be, b).unwrap();
+    net.set_output_grad(&mut be, &go).unwrap();
+    net.backward(&mut be).unwrap();
+    net.read_grads(&mut be, &mut host_g2).unwrap();
     let e2 = rel_err(&host_g2, &core_g2);
     assert!(e2 <= 1e-5, "{what}: backward(grad_out) differs, rel {e2:e}");
 }
@@ -220,51 +240,41 @@ fn batched_forward_and_summed_gradients_match_core() {
     }
 }
 
-/// A full training step: host (batched gradient, averaged, core's Adam on the flat slice)
-/// against core's typed `Mlp::train_batch`, over several steps.
+/// A full training step: host (`Net::mlp_step`: batched gradient, averaged, core's Adam on the
+/// flat buffers) against core's typed `Mlp::train_batch`, over several steps.
 #[test]
 fn training_steps_match_the_typed_core_model() {
-    type Net = mlp_type!(3, 6, 2);
+    type Typed = mlp_type!(3, 6, 2);
     let sizes = [3, 6, 2];
     let acts = [Activation::Tanh, Activation::Identity];
-    let mut net = Net::new(&sizes, &acts, Loss::SoftmaxCrossEntropy).unwrap();
+    let mut typed = Typed::new(&sizes, &acts, Loss::SoftmaxCrossEntropy).unwrap();
     let mut rng = Rng::new(9);
-    net.init_default(&mut rng);
+    typed.init_default(&mut rng);
     let ls = layers(&sizes, Activation::Tanh, Activation::Identity);
-    let mut params = net.params().to_vec();
-    let (mut opt_core, mut opt_host) = (Adam::new(0.05), Adam::new(0.05));
+    let mut params = typed.params().to_vec();
+    let mut opt_core = Adam::new(0.05);
+    let mut opt_host = AnyOptimizer::Adam(Adam::new(0.05));
     let mut st_core = vec![0.0f32; opt_core.state_len(params.len())];
-    let mut st_host = st_core.clone();
-    let mut ws = cpu::Workspace::new();
-    let mut grads = vec![0.0f32; params.len()];
+    let b = 8;
+    let mut be = CpuBackend::new();
+    let mut net = Net::new(&mut be, &ls, &params, st_core.len(), b, 2).unwrap();
     for step in 0..10 {
-        let b = 8;
         let mut x = vec![0.0f32; b * 3];
         rng.fill_normal(&mut x, 0.0, 1.0);
         let t = targets(Loss::SoftmaxCrossEntropy, b, 2, &mut rng);
-        let l_core = net
+        let l_core = typed
             .train_batch(&x, &t, &mut opt_core, &mut st_core)
             .unwrap();
-        grads.fill(0.0);
-        let l_host = cpu::loss_and_grad(
-            &ls,
-            &params,
-            Loss::SoftmaxCrossEntropy,
-            &x,
-            &t,
-            b,
-            &mut ws,
-            &mut grads,
-        )
-        .unwrap()
-            / b as f32;
-        cpu::scale(&mut grads, 1.0 / b as f32);
-        cpu::optimizer_step(&mut opt_host, &mut params, &grads, &mut st_host).unwrap();
+        net.upload_batch(&mut be, &x, &t).unwrap();
+        net.mlp_step(&mut be, Loss::SoftmaxCrossEntropy, b, &mut opt_host)
+            .unwrap();
+        let l_host = (be.take_loss().unwrap() / b as f64) as f32;
+        net.read_params(&mut be, &mut params).unwrap();
         assert!(
             (l_core - l_host).abs() <= 1e-5 * l_core.abs().max(1.0),
             "step {step}"
         );
-        let e = rel_err(&params, net.params());
+        let e = rel_err(&params, typed.params());
         assert!(e <= 1e-5, "step {step}: params differ, rel {e:e}");
     }
 }

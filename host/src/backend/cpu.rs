@@ -1,22 +1,20 @@
 //! Batched math on the CPU: GEMM through `matrixmultiply`, elementwise work split over `rayon`
-//! threads when large, and a batched MLP forward/backward over a runtime-sized model.
+//! threads when large, and [`CpuBackend`], the CPU's [`Backend`] (the batched MLP itself is
+//! [`super::net::Net`], written once over the backend trait).
 //!
-//! Every matrix is row-major unless a [`MatRef`] says otherwise through its strides. The batched
-//! MLP stores one sample per row: inputs `X` are `B × n_in`, and for layer `l` the
-//! pre-activations `A_l = Z_{l−1} W_lᵀ + 1 b_lᵀ` and outputs `Z_l = h_l(A_l)` are `B × n_l`.
-//! Parameters use core's order (per layer `W` row-major `n_out × n_in`, then `b`), so the flat
-//! slice is interchangeable with [`embedml::models::mlp`] and the optimizers of
-//! [`embedml::optim`].
+//! Every matrix is row-major unless a [`MatRef`] says otherwise through its strides. Parameters
+//! use core's order (per layer `W` row-major `n_out × n_in`, then `b`), so the flat slice is
+//! interchangeable with [`embedml::models::mlp`] and the optimizers of [`embedml::optim`].
 //!
 //! The activation, loss and optimizer math is **core's**: [`activation_forward`] calls
 //! [`Activation::forward`] on chunks, [`activation_backward`] calls
 //! [`Activation::derivative`], [`loss_rows`] calls [`Loss::value_and_grad`] per row and
 //! [`optimizer_step`] calls [`Optimizer::step`]. Only the matrix products have their own
-//! executor here (and will get another in the CUDA backend).
+//! executor here (and another, cuBLAS, in the CUDA backend).
 
 use embedml::error::check_len;
 use embedml::kernels::loss::Loss;
-use embedml::models::mlp::{check_layers, Layer};
+use embedml::models::soft_share;
 use embedml::optim::{AnyOptimizer, Optimizer};
 use embedml::{Activation, Error};
 use rayon::prelude::*;
@@ -330,206 +328,9 @@ pub fn optimizer_step<O: Optimizer>(
     Ok(())
 }
 
-/// Per-layer offsets: `(param_offset, unit_offset)` of each layer.
-fn offsets(layers: &[Layer]) -> Vec<(usize, usize)> {
-    let mut out = Vec::with_capacity(layers.len());
-    let (mut po, mut uo) = (0, 0);
-    for l in layers {
-        out.push((po, uo));
-        po += l.param_count();
-        uo += l.n_out;
-    }
-    out
-}
-
-/// Activation buffers of a batched MLP pass, reused between batches. For each layer `l` (unit
-/// offset `u_l` in core's layout), rows `B × n_l` start at `B · u_l` in `pre`, `post` and
-/// `delta`.
-#[derive(Debug, Clone, Default)]
-pub struct Workspace {
-    batch: usize,
-    /// Pre-activations `A_l`, layer after layer.
-    pub pre: Vec<f32>,
-    /// Outputs `Z_l = h_l(A_l)`, layer after layer.
-    pub post: Vec<f32>,
-    /// `∂E/∂A_l` after a backward pass, layer after layer.
-    pub delta: Vec<f32>,
-}
-
-impl Workspace {
-    /// An empty workspace (buffers grow on first use).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Batch size of the last pass.
-    pub fn batch(&self) -> usize {
-        self.batch
-    }
-
-    fn prepare(&mut self, batch: usize, units: usize) {
-        self.batch = batch;
-        let n = batch * units;
-        self.pre.resize(n, 0.0);
-        self.post.resize(n, 0.0);
-        self.delta.resize(n, 0.0);
-    }
-
-    /// The network outputs of the last [`forward`] (`B × n_out`, logits for the
-    /// classification losses).
-    pub fn output(&self, layers: &[Layer]) -> &[f32] {
-        let n = layers.last().map_or(0, |l| l.n_out) * self.batch;
-        &self.post[self.post.len() - n..]
-    }
-}
-
-/// Batched forward pass of the MLP `layers` with parameters `params` (core order) on the
-/// row-major inputs `x` (`batch × n_in`). Results are left in `ws` (see
-/// [`Workspace::output`]).
-pub fn forward(
-    layers: &[Layer],
-    params: &[f32],
-    x: &[f32],
-    batch: usize,
-    ws: &mut Workspace,
-) -> Result<()> {
-    let (p, u) = check_layers(layers)?;
-    check_len("mlp parameters", p, params.len())?;
-    check_len("mlp batch input", batch * layers[0].n_in, x.len())?;
-    ws.prepare(batch, u);
-    for (l, (layer, &(po, uo))) in layers.iter().zip(&offsets(layers)).enumerate() {
-        let (n_in, n_out) = (layer.n_in, layer.n_out);
-        let w = &params[po..po + n_in * n_out];
-        let b = &params[po + n_in * n_out..po + layer.param_count()];
-        let (done, rest) = ws.post.split_at_mut(batch * uo);
-        let input = if l == 0 {
-            x
-        } else {
-            &done[batch * (uo - n_in)..]
-        };
-        let a = &mut ws.pre[batch * uo..batch * (uo + n_out)];
-        // A = Z · Wᵀ (W is n_out × n_in row-major, so Wᵀ is its transposed view).
-        gemm(
-            1.0,
-            MatRef::row_major(input, batch, n_in),
-            MatRef::row_major(w, n_out, n_in).t(),
-            0.0,
-            a,
-        )?;
-        add_bias(a, b)?;
-        activation_forward(layer.activation, a, &mut rest[..batch * n_out])?;
-    }
-    Ok(())
-}
-
-/// Batched backward pass after [`forward`] on the same `x`: `grad_out` is `∂E/∂Z_L`
-/// (`batch × n_out`). Gradients are **summed** over the batch and **accumulated** into `grads`
-/// (core order), as core's per-sample [`embedml::models::mlp::backward`] summed over the rows.
-pub fn backward(
-    layers: &[Layer],
-    params: &[f32],
-    x: &[f32],
-    grad_out: &[f32],
-    ws: &mut Workspace,
-    grads: &mut [f32],
-) -> Result<()> {
-    let (p, u) = check_layers(layers)?;
-    let batch = ws.batch;
-    check_len("mlp gradients", p, grads.len())?;
-    check_len("mlp workspace", batch * u, ws.pre.len())?;
-    let n_out = layers[layers.len() - 1].n_out;
-    check_len("mlp output gradient", batch * n_out, grad_out.len())?;
-    let start = batch * (u - n_out);
-    ws.delta[start..].copy_from_slice(grad_out);
-    backprop(layers, params, x, ws, grads)
-}
-
-/// Forward, per-row loss and backward for a batch: returns the **sum** of the per-sample
-/// losses and accumulates the summed gradients into `grads`. `target` is `batch × n_out`
-/// (one-hot rows for softmax cross-entropy).
-#[allow(clippy::too_many_arguments)]
-pub fn loss_and_grad(
-    layers: &[Layer],
-    params: &[f32],
-    loss: Loss,
-    x: &[f32],
-    target: &[f32],
-    batch: usize,
-    ws: &mut Workspace,
-    grads: &mut [f32],
-) -> Result<f32> {
-    forward(layers, params, x, batch, ws)?;
-    let (p, u) = check_layers(layers)?;
-    check_len("mlp gradients", p, grads.len())?;
-    let n_out = layers[layers.len() - 1].n_out;
-    let start = batch * (u - n_out);
-    let total = loss_rows(
-        loss,
-        &ws.post[start..],
-        target,
-        n_out,
-        &mut ws.delta[start..],
-    )?;
-    backprop(layers, params, x, ws, grads)?;
-    Ok(total)
-}
-
-/// Backpropagation with `∂E/∂Z_L` already in the last layer's rows of `ws.delta`.
-fn backprop(
-    layers: &[Layer],
-    params: &[f32],
-    x: &[f32],
-    ws: &mut Workspace,
-    grads: &mut [f32],
-) -> Result<()> {
-    let batch = ws.batch;
-    check_len("mlp batch input", batch * layers[0].n_in, x.len())?;
-    let offs = offsets(layers);
-    for l in (0..layers.len()).rev() {
-        let layer = layers[l];
-        let (po, uo) = offs[l];
-        let (n_in, n_out) = (layer.n_in, layer.n_out);
-        let (before, here) = ws.delta.split_at_mut(batch * uo);
-        let d = &mut here[..batch * n_out];
-        // δ_l = ∂E/∂Z_l ⊙ h_l'(A_l)
-        let range = batch * uo..batch * (uo + n_out);
-        activation_backward(layer.activation, &ws.pre[range.clone()], &ws.post[range], d)?;
-        let d = &*d;
-        let input = if l == 0 {
-            x
-        } else {
-            &ws.post[batch * (uo - n_in)..batch * uo]
-        };
-        let w = &params[po..po + n_in * n_out];
-        let (gw, gb) = grads[po..po + layer.param_count()].split_at_mut(n_in * n_out);
-        // ∂E/∂W += δᵀ · Z_{l−1}   (n_out × B · B × n_in)
-        gemm(
-            1.0,
-            MatRef::row_major(d, batch, n_out).t(),
-            MatRef::row_major(input, batch, n_in),
-            1.0,
-            gw,
-        )?;
-        add_bias_grad(d, gb)?;
-        if l > 0 {
-            // ∂E/∂Z_{l−1} = δ · W   (B × n_out · n_out × n_in)
-            let prev = &mut before[batch * (uo - n_in)..];
-            gemm(
-                1.0,
-                MatRef::row_major(d, batch, n_out),
-                MatRef::row_major(w, n_out, n_in),
-                0.0,
-                prev,
-            )?;
-        }
-    }
-    Ok(())
-}
-
 /// The CPU as a [`Backend`]: `Vec<f32>` buffers, [`gemm`] for the products, core's functions
-/// (through [`activation_forward`], [`activation_backward`], [`loss_rows`], the MDN head rows
-/// and [`optimizer_step`]) for everything else, with exactly the rounding of the functions
-/// above (the MLP and MDN training results are the same as before the backend existed).
+/// (through [`activation_forward`], [`activation_backward`], [`loss_rows`], the MDN head rows,
+/// core's soft weight sharing and [`optimizer_step`]) for everything else.
 #[derive(Debug, Clone, Default)]
 pub struct CpuBackend {
     loss: f64,
@@ -758,6 +559,32 @@ impl Backend for CpuBackend {
             prefix(grads, len, "gradients")?,
             prefix_mut(state, s, "optimizer state")?,
         )
+    }
+
+    fn soft_share(
+        &mut self,
+        mix: &Vec<f32>,
+        m: usize,
+        lambda: f32,
+        sigma_min: f32,
+        params: &Vec<f32>,
+        ranges: &[std::ops::Range<usize>],
+        grads: &mut Vec<f32>,
+        grad_mix: &mut Vec<f32>,
+    ) -> Result<()> {
+        let mix = prefix(mix, 3 * m, "soft-share mixture")?;
+        let grad_mix = prefix_mut(grad_mix, 3 * m, "soft-share mixture gradients")?;
+        for r in ranges {
+            let w = range(params, r.start, r.len(), "soft-shared weights")?;
+            let found = grads.len();
+            let g = grads.get_mut(r.clone()).ok_or(Error::ShapeMismatch {
+                what: "soft-shared gradients",
+                expected: r.end,
+                found,
+            })?;
+            soft_share::accumulate(mix, w, lambda, sigma_min, g, grad_mix)?;
+        }
+        Ok(())
     }
 
     fn prepare_data(

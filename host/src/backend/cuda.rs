@@ -15,7 +15,8 @@ use std::sync::{Arc, OnceLock};
 use cudarc::cublas::sys::cublasOperation_t;
 use cudarc::cublas::{CudaBlas, Gemm as _, GemmConfig};
 use cudarc::driver::{
-    CudaContext, CudaFunction, CudaModule, CudaSlice, CudaStream, LaunchConfig, PushKernelArg,
+    CudaContext, CudaFunction, CudaModule, CudaSlice, CudaStream, DeviceRepr, LaunchConfig,
+    PinnedHostSlice, PushKernelArg, ValidAsZeroBits,
 };
 use cudarc::nvrtc::Ptx;
 use embedml::kernels::loss::Loss;
@@ -171,6 +172,56 @@ pub fn compile_kernels(arch: &str) -> std::result::Result<String, String> {
     })
 }
 
+/// Page-locked (pinned) host buffers for the per-batch uploads: a ring of [`PinnedPool::RING`]
+/// buffers per length in use (a run needs a few lengths: the batch's indices or rows, and
+/// those of an epoch's short last batch), the least recently used freed beyond
+/// [`PinnedPool::KEEP`] buffers. A copy from pinned memory is a true asynchronous DMA (no
+/// staging copy by the driver); cudarc records an event after each copy and
+/// [`PinnedHostSlice::as_mut_slice`] waits for it, so a buffer is never rewritten while its
+/// copy is in flight — with a ring of three the host may run up to three batches ahead of
+/// the GPU.
+struct PinnedPool<T> {
+    /// Least recently used first.
+    bufs: Vec<PinnedHostSlice<T>>,
+}
+
+impl<T: DeviceRepr + ValidAsZeroBits> PinnedPool<T> {
+    const RING: usize = 3;
+    const KEEP: usize = 12;
+
+    fn new() -> Self {
+        PinnedPool { bufs: Vec::new() }
+    }
+
+    /// The least recently used buffer of exactly `len ≥ 1` elements (zeroed when new), now
+    /// the most recently used.
+    fn get(&mut self, ctx: &Arc<CudaContext>, len: usize) -> Result<&mut PinnedHostSlice<T>> {
+        let same = self.bufs.iter().filter(|b| b.len() == len).count();
+        if same >= Self::RING {
+            let i = self
+                .bufs
+                .iter()
+                .position(|b| b.len() == len)
+                .expect("counted above");
+            let b = self.bufs.remove(i);
+            self.bufs.push(b);
+        } else {
+            if self.bufs.len() >= Self::KEEP {
+                self.bufs.remove(0);
+            }
+            // SAFETY: the memory is uninitialised: it is zeroed through the raw pointer before
+            // any reference to it exists (all-zero bits are a valid `T`).
+            let mut b =
+                unsafe { ctx.alloc_pinned::<T>(len) }.map_err(|e| err("pinned allocation", e))?;
+            let ptr = b.as_mut_ptr().map_err(|e| err("pinned allocation", e))?;
+            // SAFETY: `ptr` addresses `len` elements of `T`, owned by `b`.
+            unsafe { std::ptr::write_bytes(ptr, 0, len) };
+            self.bufs.push(b);
+        }
+        Ok(self.bufs.last_mut().expect("pushed above"))
+    }
+}
+
 /// A CUDA device as a [`Backend`].
 pub struct CudaBackend {
     ctx: Arc<CudaContext>,
@@ -181,9 +232,13 @@ pub struct CudaBackend {
     bad: CudaSlice<i32>,
     row_loss: CudaSlice<f32>,
     idx: CudaSlice<u32>,
-    idx_host: Vec<u32>,
-    staging: Vec<f32>,
+    /// Pinned host buffers for each batch's row indices.
+    idx_pinned: PinnedPool<u32>,
+    /// Pinned host buffers for streamed batches (rows gathered on the host).
+    staging: PinnedPool<f32>,
     ones: CudaSlice<f32>,
+    /// Per-weight terms of the soft-sharing penalty (`soft_share_w` → `soft_share_mix`).
+    omega: CudaSlice<f32>,
     data_budget: usize,
     name: String,
 }
@@ -282,9 +337,10 @@ impl CudaBackend {
             bad: stream.alloc_zeros::<i32>(1).map_err(alloc_err)?,
             row_loss: stream.alloc_zeros::<f32>(1).map_err(alloc_err)?,
             idx: stream.alloc_zeros::<u32>(1).map_err(alloc_err)?,
-            idx_host: Vec::new(),
-            staging: Vec::new(),
+            idx_pinned: PinnedPool::new(),
+            staging: PinnedPool::new(),
             ones: stream.alloc_zeros::<f32>(1).map_err(alloc_err)?,
+            omega: stream.alloc_zeros::<f32>(1).map_err(alloc_err)?,
             data_budget: DATA_BUDGET_BYTES,
             k: Kernels { f, _module: module },
             blas,
@@ -736,6 +792,83 @@ impl Backend for CudaBackend {
         Ok(())
     }
 
+    fn soft_share(
+        &mut self,
+        mix: &CudaSlice<f32>,
+        m: usize,
+        lambda: f32,
+        sigma_min: f32,
+        params: &CudaSlice<f32>,
+        ranges: &[std::ops::Range<usize>],
+        grads: &mut CudaSlice<f32>,
+        grad_mix: &mut CudaSlice<f32>,
+    ) -> Result<()> {
+        if m == 0 {
+            return Err(embedml::Error::InvalidArgument {
+                what: "soft weight sharing needs at least one component (M >= 1)",
+            }
+            .into());
+        }
+        if !(lambda.is_finite() && lambda >= 0.0 && sigma_min.is_finite() && sigma_min >= 0.0) {
+            return Err(embedml::Error::InvalidArgument {
+                what: "soft-share lambda and sigma_min must be finite and >= 0",
+            }
+            .into());
+        }
+        check(mix, 3 * m, "soft-share mixture")?;
+        check(grad_mix, 3 * m, "soft-share mixture gradients")?;
+        let longest = ranges.iter().map(|r| r.len()).max().unwrap_or(0);
+        if self.omega.len() < longest {
+            self.omega = self
+                .stream
+                .alloc_zeros::<f32>(longest)
+                .map_err(|e| err("allocation", e))?;
+        }
+        let mm = int(m, "soft-share components")?;
+        // One block per component for the mixture's sums (power-of-two block: the tree).
+        let per_component = LaunchConfig {
+            grid_dim: (mm as u32, 1, 1),
+            block_dim: (256, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        for r in ranges {
+            if r.is_empty() {
+                continue;
+            }
+            check(params, r.end, "soft-shared weights")?;
+            check(grads, r.end, "soft-shared gradients")?;
+            let (off, n) = (int(r.start, "weight offset")?, int(r.len(), "weights")?);
+            {
+                let mut b = self.stream.launch_builder(self.k.get("soft_share_w"));
+                b.arg(mix)
+                    .arg(&mm)
+                    .arg(&lambda)
+                    .arg(&sigma_min)
+                    .arg(params)
+                    .arg(&mut *grads)
+                    .arg(&off)
+                    .arg(&n)
+                    .arg(&mut self.omega);
+                // SAFETY: `params` and `grads` hold `off + n` values (checked), the mixture 3m,
+                // `omega` at least n.
+                unsafe { b.launch(grid(r.len())) }.map_err(|e| err("soft_share_w", e))?;
+            }
+            let mut b = self.stream.launch_builder(self.k.get("soft_share_mix"));
+            b.arg(mix)
+                .arg(&mm)
+                .arg(&lambda)
+                .arg(&sigma_min)
+                .arg(params)
+                .arg(&off)
+                .arg(&n)
+                .arg(&self.omega)
+                .arg(&mut *grad_mix);
+            // SAFETY: as above; `grad_mix` holds 3m values, one block per component.
+            unsafe { b.launch(per_component) }.map_err(|e| err("soft_share_mix", e))?;
+        }
+        Ok(())
+    }
+
     fn prepare_data(
         &mut self,
         x: &[f32],
@@ -789,19 +922,25 @@ impl Backend for CudaBackend {
             }
             .into());
         }
+        if rows == 0 {
+            return Ok(());
+        }
         match &data.resident {
             Some((xd, td)) => {
-                self.idx_host.clear();
-                self.idx_host.extend(idx.iter().map(|&i| i as u32));
                 if self.idx.len() < rows {
                     self.idx = self
                         .stream
                         .alloc_zeros::<u32>(rows)
                         .map_err(|e| err("allocation", e))?;
                 }
+                let pinned = self.idx_pinned.get(&self.ctx, rows)?;
+                let host = pinned.as_mut_slice().map_err(|e| err("pinned memory", e))?;
+                for (h, &i) in host.iter_mut().zip(idx) {
+                    *h = i as u32;
+                }
                 let mut iv = self.idx.slice_mut(..rows);
                 self.stream
-                    .memcpy_htod(&self.idx_host[..], &mut iv)
+                    .memcpy_htod(&*pinned, &mut iv)
                     .map_err(|e| err("upload", e))?;
                 let r = int(rows, "rows")?;
                 for (src, w, dst) in [(xd, wx, &mut *xb), (td, wt, &mut *tb)] {
@@ -814,15 +953,16 @@ impl Backend for CudaBackend {
                 Ok(())
             }
             None => {
-                // Streamed: gather on the host, one copy per buffer.
+                // Streamed: gather on the host into pinned memory, one copy per buffer.
                 for (src, w, dst) in [(x, wx, &mut *xb), (t, wt, &mut *tb)] {
-                    self.staging.clear();
-                    for &i in idx {
-                        self.staging.extend_from_slice(&src[i * w..(i + 1) * w]);
+                    let pinned = self.staging.get(&self.ctx, rows * w)?;
+                    let host = pinned.as_mut_slice().map_err(|e| err("pinned memory", e))?;
+                    for (h, &i) in host.chunks_exact_mut(w).zip(idx) {
+                        h.copy_from_slice(&src[i * w..(i + 1) * w]);
                     }
                     let mut view = dst.slice_mut(..rows * w);
                     self.stream
-                        .memcpy_htod(&self.staging[..], &mut view)
+                        .memcpy_htod(&*pinned, &mut view)
                         .map_err(|e| err("upload", e))?;
                 }
                 Ok(())

@@ -137,6 +137,19 @@ impl Backend for CudaBackend {
     ) -> Result<()> {
         match *self {}
     }
+    fn soft_share(
+        &mut self,
+        _: &CudaBuf,
+        _: usize,
+        _: f32,
+        _: f32,
+        _: &CudaBuf,
+        _: &[std::ops::Range<usize>],
+        _: &mut CudaBuf,
+        _: &mut CudaBuf,
+    ) -> Result<()> {
+        match *self {}
+    }
     fn prepare_data(&mut self, _: &[f32], _: &[f32], _: usize, _: usize) -> Result<()> {
         match *self {}
     }

@@ -1,7 +1,8 @@
 //! CUDA C source of the CUDA backend's kernels, compiled once per process by NVRTC (see
 //! `backend::cuda`). Every kernel mirrors a core function line by line (same formulas, same
 //! clamps, same order of operations; `expf`/`logf`/`log1pf`/`tanhf` for libm's) so results
-//! differ from the CPU backend only by float rounding. One thread per element or per row.
+//! differ from the CPU backend only by float rounding. One thread per element or per row (the
+//! soft-sharing mixture gradient: one block per component).
 //!
 //! Tested three ways: `host/tests/kernels_on_cpu.rs` compiles this source as plain C++ (a
 //! prelude maps the CUDA keywords) and runs every kernel on the CPU against core, on every
@@ -20,6 +21,7 @@
 //! | `scale` | `cpu::scale` |
 //! | `adam`, `sgd`, `momentum` | `optim::{Adam, Sgd, Momentum}::step` |
 //! | `gather_rows` | building a batch from row indices |
+//! | `soft_share_w`, `soft_share_mix` | `soft_share::accumulate` (the weights' gradient and per-weight `Ω` terms; the mixture's gradient, one block per component, fixed-order reduction in `double`) |
 
 use embedml::optim::AnyOptimizer;
 
@@ -83,7 +85,7 @@ pub fn optimizer_launch(opt: &mut AnyOptimizer) -> embedml::Result<OptimizerLaun
 }
 
 /// Names of the kernels in [`SOURCE`], in the order the backend loads them.
-pub const NAMES: [&str; 10] = [
+pub const NAMES: [&str; 12] = [
     "bias_act_forward",
     "act_backward",
     "bias_grad",
@@ -94,6 +96,8 @@ pub const NAMES: [&str; 10] = [
     "adam",
     "momentum",
     "gather_rows",
+    "soft_share_w",
+    "soft_share_mix",
 ];
 
 /// Threads per block of the row/element kernels.
@@ -105,6 +109,8 @@ pub const SOURCE: &str = r#"
 #define A_SIGMA_MAX (30.0f)
 #define RESIDUAL_MAX (1e15f)
 #define LN_2PI (1.8378771f)
+#define XI_MIN (-30.0f)
+#define XI_MAX (30.0f)
 
 /* Finite (neither infinite nor NaN), on the bits: no header needed. */
 __device__ __forceinline__ bool is_finite_f(float x) {
@@ -367,6 +373,126 @@ extern "C" __global__ void momentum(float *params, const float *grads, float *st
     float v = beta * state[i] + grads[i];
     state[i] = v;
     params[i] -= lr * v;
+}
+
+/* core::models::soft_share::component for component j of the mixture [eta (M), mu (M), xi (M)]
+   (lse_eta = log-sum-exp of eta): c = ln pi_j - 0.5 ln 2pi - ln sigma_j, the standard deviation
+   s = sqrt(sigma_min^2 + exp(xi_j)) (xi clamped) and dlnvar = d ln sigma_j^2 / d xi_j. */
+__device__ __forceinline__ void ss_component(const float *mix, int m, float lse_eta,
+                                             float sigma_min, int j, float *c, float *s,
+                                             float *dlnvar) {
+    float xi = fminf(fmaxf(mix[2 * m + j], XI_MIN), XI_MAX);
+    float log_pi = mix[j] - lse_eta - 0.5f * LN_2PI;
+    if (sigma_min == 0.0f) {
+        *c = log_pi - 0.5f * xi;
+        *s = expf(0.5f * xi);
+        *dlnvar = 1.0f;
+        return;
+    }
+    float fr = expf(xi);
+    float var = sigma_min * sigma_min + fr;
+    float sigma = sqrtf(var);
+    *c = log_pi - logf(sigma);
+    *s = sigma;
+    *dlnvar = fr / var;
+}
+
+/* The log term ln pi_j N(w | mu_j, sigma_j^2) of weight w; r = the standardised residual. */
+__device__ __forceinline__ float ss_term(const float *mix, int m, float lse_eta, float sigma_min,
+                                         int j, float w, float *r, float *s, float *dlnvar) {
+    float c;
+    ss_component(mix, m, lse_eta, sigma_min, j, &c, s, dlnvar);
+    *r = residual(w, mix[m + j], *s);
+    return c - 0.5f * *r * *r;
+}
+
+/* core::models::mdn::log_sum_exp_by over the M log terms of weight w: chunks of 16, the running
+   value first in each chunk. */
+__device__ float ss_lse(const float *mix, int m, float lse_eta, float sigma_min, float w) {
+    float buf[17];
+    float r, s, d;
+    buf[0] = __uint_as_float(0xff800000u); /* -inf */
+    int i = 0;
+    while (i < m) {
+        int n = m - i < 16 ? m - i : 16;
+        for (int j = 0; j < n; ++j) {
+            buf[1 + j] = ss_term(mix, m, lse_eta, sigma_min, i + j, w, &r, &s, &d);
+        }
+        float mm, rr;
+        max_and_log_rest(buf, n + 1, 1, &mm, &rr);
+        buf[0] = mm + rr;
+        i += n;
+    }
+    return buf[0];
+}
+
+/* core::models::soft_share::accumulate, the weights' part, one thread per weight
+   w = params[off + i], i < n: grads[off + i] += lambda dOmega/dw, and omega[i] = the weight's
+   term of Omega (-ln sum_j pi_j N(w | mu_j, sigma_j^2)), read by soft_share_mix; their sum is
+   Omega (sum_into). */
+extern "C" __global__ void soft_share_w(const float *mix, int m, float lambda, float sigma_min,
+                                        const float *params, float *grads, int off, int n,
+                                        float *omega) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    float m_eta, r_eta;
+    max_and_log_rest(mix, m, 1, &m_eta, &r_eta);
+    float lse_eta = m_eta + r_eta;
+    float w = params[off + i];
+    float lse = ss_lse(mix, m, lse_eta, sigma_min, w);
+    float dw = 0.0f;
+    for (int j = 0; j < m; ++j) {
+        float r, s, d;
+        float t = ss_term(mix, m, lse_eta, sigma_min, j, w, &r, &s, &d);
+        float gamma = expf(t - lse);
+        dw += gamma * (r / s);
+    }
+    grads[off + i] += lambda * dw;
+    omega[i] = -lse;
+}
+
+/* core::models::soft_share::accumulate, the mixture's part, after soft_share_w on the same
+   weights: block j (one per component, blockDim.x a power of two <= 256) sums over the n
+   weights in a fixed order (a stride per thread, then a tree over the block, in double):
+   grad_mix[j] += sum lambda (pi_j - gamma_j), grad_mix[M + j] -= sum lambda gamma_j r / sigma_j,
+   grad_mix[2M + j] += sum lambda 0.5 gamma_j (1 - r^2) dlnvar_j. */
+extern "C" __global__ void soft_share_mix(const float *mix, int m, float lambda, float sigma_min,
+                                          const float *params, int off, int n,
+                                          const float *omega, float *grad_mix) {
+    __shared__ double part[3][256];
+    int j = blockIdx.x;
+    int tid = threadIdx.x;
+    float m_eta, r_eta;
+    max_and_log_rest(mix, m, 1, &m_eta, &r_eta);
+    float lse_eta = m_eta + r_eta;
+    float pi = expf(mix[j] - lse_eta);
+    double a = 0.0, b = 0.0, e = 0.0;
+    for (int i = tid; i < n; i += blockDim.x) {
+        float r, s, d;
+        float t = ss_term(mix, m, lse_eta, sigma_min, j, params[off + i], &r, &s, &d);
+        float gamma = expf(t - (-omega[i]));
+        float g_r = gamma * (r / s);
+        a += (double)(lambda * (pi - gamma));
+        b += (double)(lambda * g_r);
+        e += (double)(lambda * 0.5f * gamma * (1.0f - r * r) * d);
+    }
+    part[0][tid] = a;
+    part[1][tid] = b;
+    part[2][tid] = e;
+    __syncthreads();
+    for (int w = blockDim.x / 2; w > 0; w >>= 1) {
+        if (tid < w) {
+            part[0][tid] += part[0][tid + w];
+            part[1][tid] += part[1][tid + w];
+            part[2][tid] += part[2][tid + w];
+        }
+        __syncthreads();
+    }
+    if (tid == 0) {
+        grad_mix[j] += (float)part[0][0];
+        grad_mix[m + j] -= (float)part[1][0];
+        grad_mix[2 * m + j] += (float)part[2][0];
+    }
 }
 
 /* dst[r * width + j] = src[idx[r] * width + j] for r < rows. */

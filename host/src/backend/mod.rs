@@ -5,14 +5,17 @@
 //!
 //! - [`Backend`] — the one interface: buffers, GEMM, the fused bias + activation, the
 //!   activation derivative, bias gradients, the per-row losses and the MDN head (loss and every
-//!   gradient), the optimizer step, and batch gathering from a training set.
+//!   gradient), soft weight sharing (the penalty's gradients for the weights and the mixture),
+//!   the optimizer step, and batch gathering from a training set.
 //! - [`cpu`] — `matrixmultiply` sgemm for the products, `rayon` for large elementwise work;
 //!   [`cpu::CpuBackend`] implements [`Backend`] with `Vec<f32>` buffers.
 //! - [`cuda`] — cuBLAS for the products and NVRTC-compiled kernels for the rest (feature
 //!   `cuda`, through `cudarc`); without the feature a stub of the same name whose constructor
 //!   returns "built without CUDA support".
 //! - [`net`] — the batched MLP forward/backward and the MLP and MDN training steps, written
-//!   once over [`Backend`]; the MLP and MDN training loops of [`crate::models`] run through it.
+//!   once over [`Backend`]; the MLP and MDN training loops of [`crate::models`] run through it,
+//!   and so do inference (`predict`, `eval`, the MDN queries: [`net::Net::for_inference`] on
+//!   the CPU backend) and the parity tests — the host has one batched MLP pass.
 //! - [`Device`] / [`select`] — `--device cpu|cuda|auto`.
 //!
 //! ## Design
@@ -23,6 +26,12 @@
 //! step. Operations take a row count `rows ≤` the preallocated batch and work on the leading
 //! `rows × cols` elements, so the short last batch of an epoch reuses the same buffers.
 //!
+//! Soft weight sharing (`train mdn --soft-share M`) keeps the mixture `[η, μ, ξ]`, its
+//! gradient and its optimizer state in backend buffers too: [`Backend::soft_share`] adds the
+//! penalty's gradients to the network's gradient buffer and the mixture's, and the mixture
+//! takes its own [`Backend::optimizer_step`] — on a GPU two kernels per weight matrix, no copy
+//! of the weights to the host during training (the mixture is downloaded once, at the end).
+//!
 //! Losses are not returned per step: [`Backend::loss_rows`] and [`Backend::mdn_head`] add the
 //! batch's summed loss to an accumulator owned by the backend (an `f64` on the CPU, an `f64` in
 //! device memory on a GPU), and [`Backend::take_loss`] reads and clears it — on a GPU the only
@@ -32,7 +41,8 @@
 //! the host slices directly; the CUDA backend copies it to device memory when it fits in
 //! [`DATA_BUDGET_BYTES`] and then only uploads each batch's row indices (a gather kernel builds
 //! the batch on the device). A larger set stays on the host and is streamed one batch at a time
-//! (gathered on the host, one copy per batch).
+//! (gathered on the host, one copy per batch). Both per-batch uploads go through page-locked
+//! (pinned) host buffers, so they are asynchronous DMA copies without the driver's staging.
 //!
 //! ## Multi-GPU (NCCL), the plan
 //! Data-parallel training needs exactly one collective per step, because the gradient of the
@@ -62,6 +72,8 @@ pub mod cuda;
 pub mod cuda;
 pub mod kernels;
 pub mod net;
+
+use std::ops::Range;
 
 use embedml::kernels::loss::Loss;
 use embedml::models::mdn::Head;
@@ -242,6 +254,24 @@ pub trait Backend {
         grads: &Self::Buf,
         state: &mut Self::Buf,
         len: usize,
+    ) -> Result<()>;
+    /// Core's soft weight sharing
+    /// ([`soft_share::accumulate`](embedml::models::soft_share::accumulate)) on the weights
+    /// `params[r]` of each range `r` of `ranges`, in order, with the mixture `mix` (`[η, μ, ξ]`,
+    /// `3 m` values), strength `lambda` and variance floor `sigma_min`: **adds** `λ ∂Ω/∂w` to
+    /// `grads[r]` and `λ ∂Ω/∂[η, μ, ξ]` to `grad_mix`. On the CPU an error for non-finite
+    /// weights (core's check); on a GPU they propagate (the caller checks the parameters).
+    #[allow(clippy::too_many_arguments)]
+    fn soft_share(
+        &mut self,
+        mix: &Self::Buf,
+        m: usize,
+        lambda: f32,
+        sigma_min: f32,
+        params: &Self::Buf,
+        ranges: &[Range<usize>],
+        grads: &mut Self::Buf,
+        grad_mix: &mut Self::Buf,
     ) -> Result<()>;
     /// Makes the training set `x` (`n × x_width`), `t` (`n × t_width`) available.
     fn prepare_data(

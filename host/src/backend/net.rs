@@ -4,6 +4,11 @@
 //! Parameters and gradients are flat buffers in core's order (per layer `W` row-major
 //! `n_out × n_in`, then `b`), so the gradient is one contiguous buffer (what an all-reduce
 //! needs, see the [module docs](super)).
+//!
+//! This is the host's only batched MLP pass: training runs [`Net::mlp_step`] /
+//! [`Net::mdn_grad`], and inference (`predict`, `eval`, the MDN queries) runs
+//! [`Net::for_inference`] + [`Net::outputs`] on the CPU backend — the same products and
+//! core's activation functions, so a model's outputs are the same whichever path computed them.
 
 use embedml::kernels::loss::Loss;
 use embedml::models::mdn::Head;
@@ -48,6 +53,30 @@ impl<B: Backend> Net<B> {
         batch_cap: usize,
         t_width: usize,
     ) -> Result<Self> {
+        Self::build(be, layers, params, state_len, batch_cap, t_width, true)
+    }
+
+    /// Buffers for forward passes only ([`Net::forward`], [`Net::outputs`]) of up to
+    /// `batch_cap` rows: no gradient, optimizer-state, delta or target buffers, so
+    /// [`Net::backward`], the losses and the steps return an error.
+    pub fn for_inference(
+        be: &mut B,
+        layers: &[Layer],
+        params: &[f32],
+        batch_cap: usize,
+    ) -> Result<Self> {
+        Self::build(be, layers, params, 0, batch_cap, 0, false)
+    }
+
+    fn build(
+        be: &mut B,
+        layers: &[Layer],
+        params: &[f32],
+        state_len: usize,
+        batch_cap: usize,
+        t_width: usize,
+        train: bool,
+    ) -> Result<Self> {
         let (p, _) = check_layers(layers)?;
         embedml::error::check_len("mlp parameters", p, params.len())?;
         if batch_cap == 0 {
@@ -61,22 +90,22 @@ impl<B: Backend> Net<B> {
         }
         let mut pbuf = be.alloc(p)?;
         be.upload(params, &mut pbuf)?;
-        let mut bufs = || -> Result<Vec<B::Buf>> {
+        let mut bufs = |used: bool| -> Result<Vec<B::Buf>> {
             layers
                 .iter()
-                .map(|l| be.alloc(batch_cap * l.n_out))
+                .map(|l| be.alloc(if used { batch_cap * l.n_out } else { 0 }))
                 .collect()
         };
-        let pre = bufs()?;
-        let post = bufs()?;
-        let delta = bufs()?;
+        let pre = bufs(true)?;
+        let post = bufs(true)?;
+        let delta = bufs(train)?;
         Ok(Net {
             layers: layers.to_vec(),
             offsets,
             p,
             batch_cap,
             t_width,
-            grads: be.alloc(p)?,
+            grads: be.alloc(if train { p } else { 0 })?,
             state: be.alloc(state_len)?,
             xb: be.alloc(batch_cap * layers[0].n_in)?,
             tb: be.alloc(batch_cap * t_width)?,
@@ -110,6 +139,37 @@ impl<B: Backend> Net<B> {
         let n = self.rows * self.layers[self.layers.len() - 1].n_out;
         embedml::error::check_len("mlp outputs", n, out.len())?;
         be.download(&self.post[self.layers.len() - 1], out)
+    }
+
+    /// The network outputs for every row of `x` (`n × n_in`, row-major), computed by forward
+    /// passes over consecutive chunks of up to `batch_cap` rows (`n × n_out`, row-major).
+    pub fn outputs(&mut self, be: &mut B, x: &[f32]) -> Result<Vec<f32>> {
+        let n_in = self.layers[0].n_in;
+        let n_out = self.layers[self.layers.len() - 1].n_out;
+        let n = x.len() / n_in;
+        embedml::error::check_len("mlp batch input", n * n_in, x.len())?;
+        let mut out = vec![0.0f32; n * n_out];
+        for (xc, oc) in x
+            .chunks(self.batch_cap * n_in)
+            .zip(out.chunks_mut(self.batch_cap * n_out))
+        {
+            be.upload(xc, &mut self.xb)?;
+            self.forward(be, xc.len() / n_in)?;
+            self.read_output(be, oc)?;
+        }
+        Ok(out)
+    }
+
+    /// Sets the output delta `∂E/∂Z_L` of the last forward pass (`rows × n_out`) from the
+    /// host, for [`Net::backward`] from an arbitrary output gradient.
+    pub fn set_output_grad(&mut self, be: &mut B, grad: &[f32]) -> Result<()> {
+        let last = self.layers.len() - 1;
+        embedml::error::check_len(
+            "mlp output gradient",
+            self.rows * self.layers[last].n_out,
+            grad.len(),
+        )?;
+        be.upload(grad, &mut self.delta[last])
     }
 
     /// Gathers rows `idx` of the training set into the batch buffers.
@@ -319,7 +379,7 @@ impl<B: Backend> Net<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::cpu::{self, CpuBackend};
+    use crate::backend::cpu::CpuBackend;
     use embedml::optim::Adam;
     use embedml::{Activation, Rng};
 
@@ -343,9 +403,8 @@ mod tests {
         ]
     }
 
-    /// The generic network on the CPU backend gives exactly the gradients of core's per-sample
-    /// `mlp::backward` summed over the batch (then averaged), and of the pre-backend batched
-    /// functions.
+    /// The generic network on the CPU backend gives the gradients of core's per-sample
+    /// `mlp::backward` summed over the batch.
     #[test]
     fn cpu_net_gradient_equals_core_per_sample_sum() {
         let layers = layers();
@@ -391,18 +450,12 @@ mod tests {
             );
         }
         assert!((total - want_loss).abs() < 1e-5, "{total} vs {want_loss}");
-        // The pre-backend batched functions: bit-identical.
-        let mut ws = cpu::Workspace::new();
-        let mut old = vec![0.0f32; p];
-        let s = cpu::loss_and_grad(&layers, &params, Loss::Mse, &x, &t, rows, &mut ws, &mut old)
-            .unwrap();
-        assert_eq!(old, got);
-        assert_eq!(s as f64, total);
     }
 
-    /// A full step (Adam) through the generic network equals the pre-backend loop's step.
+    /// A full step (Adam) equals its parts run one by one (forward, loss, backward, the
+    /// gradient read back, averaged and stepped by core's Adam on the host), bit for bit.
     #[test]
-    fn cpu_mlp_step_equals_the_batched_functions() {
+    fn cpu_mlp_step_equals_its_parts() {
         let layers = layers();
         let (p, _) = check_layers(&layers).unwrap();
         let mut rng = Rng::new(9);
@@ -417,27 +470,24 @@ mod tests {
         let mut opt = AnyOptimizer::Adam(Adam::new(0.01));
         let mut be = CpuBackend::new();
         let mut net = Net::new(&mut be, &layers, &params, opt.state_len(p), rows, 2).unwrap();
+        let mut parts = Net::new(&mut be, &layers, &params, 0, rows, 2).unwrap();
         let mut opt2 = opt;
         let (mut p2, mut st2, mut g2) = (params.clone(), vec![0.0; 2 * p], vec![0.0; p]);
-        let mut ws = cpu::Workspace::new();
         for _ in 0..3 {
             net.upload_batch(&mut be, &x, &t).unwrap();
             net.mlp_step(&mut be, Loss::SoftmaxCrossEntropy, rows, &mut opt)
                 .unwrap();
-            g2.fill(0.0);
-            cpu::loss_and_grad(
-                &layers,
-                &p2,
-                Loss::SoftmaxCrossEntropy,
-                &x,
-                &t,
-                rows,
-                &mut ws,
-                &mut g2,
-            )
-            .unwrap();
-            cpu::scale(&mut g2, 1.0 / rows as f32);
-            cpu::optimizer_step(&mut opt2, &mut p2, &g2, &mut st2).unwrap();
+            let l1 = be.take_loss().unwrap();
+            be.upload(&p2, &mut parts.params).unwrap();
+            parts.upload_batch(&mut be, &x, &t).unwrap();
+            be.zero(&mut parts.grads, p).unwrap();
+            parts.forward(&mut be, rows).unwrap();
+            parts.mlp_loss(&mut be, Loss::SoftmaxCrossEntropy).unwrap();
+            parts.backward(&mut be).unwrap();
+            parts.read_grads(&mut be, &mut g2).unwrap();
+            assert_eq!(be.take_loss().unwrap(), l1);
+            g2.iter_mut().for_each(|g| *g *= 1.0 / rows as f32);
+            opt2.step(&mut p2, &g2, &mut st2).unwrap();
         }
         let mut got = vec![0.0f32; p];
         net.read_params(&mut be, &mut got).unwrap();
@@ -445,5 +495,57 @@ mod tests {
         assert_ne!(got, params);
         // Too many rows for the buffers: an error, not a panic.
         assert!(net.forward(&mut be, rows + 1).is_err());
+    }
+
+    /// Inference buffers: outputs in chunks equal a training net's forward pass chunk by
+    /// chunk (the same products), and gradient work is an error, never a panic.
+    #[test]
+    fn inference_outputs_in_chunks() {
+        let layers = layers();
+        let (p, _) = check_layers(&layers).unwrap();
+        let mut rng = Rng::new(3);
+        let mut params = vec![0.0f32; p];
+        rng.fill_normal(&mut params, 0.0, 0.5);
+        let n = 11;
+        let mut x = vec![0.0f32; n * 3];
+        rng.fill_normal(&mut x, 0.0, 1.0);
+        let mut be = CpuBackend::new();
+        let mut inf = Net::for_inference(&mut be, &layers, &params, 4).unwrap();
+        let got = inf.outputs(&mut be, &x).unwrap();
+        assert_eq!(got.len(), n * 2);
+        let mut full = Net::new(&mut be, &layers, &params, 0, 4, 2).unwrap();
+        for (c, xc) in x.chunks(4 * 3).enumerate() {
+            let rows = xc.len() / 3;
+            full.upload_batch(&mut be, xc, &vec![0.0; rows * 2])
+                .unwrap();
+            full.forward(&mut be, rows).unwrap();
+            let mut want = vec![0.0f32; rows * 2];
+            full.read_output(&mut be, &mut want).unwrap();
+            assert_eq!(&got[c * 8..c * 8 + rows * 2], &want[..]);
+        }
+        // Core, one sample at a time (different summation order: close, not equal).
+        let u = embedml::models::mlp::unit_count(&[3, 5, 4, 2]);
+        let (mut pre, mut post) = (vec![0.0; u], vec![0.0; u]);
+        for r in 0..n {
+            embedml::models::mlp::forward(
+                &layers,
+                &params,
+                &x[r * 3..r * 3 + 3],
+                &mut pre,
+                &mut post,
+            )
+            .unwrap();
+            for j in 0..2 {
+                let (a, b) = (got[r * 2 + j], post[u - 2 + j]);
+                assert!(
+                    (a - b).abs() <= 1e-5 * b.abs().max(1.0),
+                    "row {r}: {a} vs {b}"
+                );
+            }
+        }
+        assert!(inf.outputs(&mut be, &x[..4]).is_err());
+        assert!(inf.mlp_loss(&mut be, Loss::Mse).is_err());
+        assert!(inf.backward(&mut be).is_err());
+        assert!(inf.outputs(&mut be, &[]).unwrap().is_empty());
     }
 }

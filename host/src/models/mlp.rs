@@ -464,15 +464,10 @@ impl MlpModel {
     /// Raw network outputs (logits for classification, standardised values for regression)
     /// for the standardised inputs `x`, computed batched.
     pub fn raw_outputs(&self, x: &[f32]) -> Result<Vec<f32>> {
-        let n_in = self.layers[0].n_in;
-        let n_out = self.n_outputs();
-        let mut ws = cpu::Workspace::new();
-        let mut out = Vec::with_capacity(x.len() / n_in * n_out);
-        for chunk in x.chunks(EVAL_BATCH * n_in) {
-            cpu::forward(&self.layers, &self.params, chunk, chunk.len() / n_in, &mut ws)?;
-            out.extend_from_slice(ws.output(&self.layers));
-        }
-        Ok(out)
+        let rows = x.len() / self.layers[0].n_in;
+        let mut be = CpuBackend::new();
+        let cap = EVAL_BATCH.min(rows).max(1);
+        Net::for_inference(&mut be, &self.layers, &self.params, cap)?.outputs(&mut be, x)
     }
 
     fn evaluate_rows(&self, table: &Table) -> Result<(usize, f64, Option<f64>)> {

@@ -7,7 +7,8 @@ use embedml::Rng;
 use rayon::prelude::*;
 
 use super::MdnModel;
-use crate::backend::cpu;
+use crate::backend::cpu::CpuBackend;
+use crate::backend::net::Net;
 use crate::data_err;
 use crate::error::Result;
 
@@ -80,13 +81,10 @@ impl MdnModel {
         }
         let mut x = x_raw.to_vec();
         self.x_norm.apply(&mut x);
-        let o = self.head.output_len();
-        let mut ws = cpu::Workspace::new();
-        let mut out = Vec::with_capacity(x.len() / n_in * o);
-        for chunk in x.chunks(QUERY_BATCH * n_in) {
-            cpu::forward(&self.layers, &self.params, chunk, chunk.len() / n_in, &mut ws)?;
-            out.extend_from_slice(ws.output(&self.layers));
-        }
+        let mut be = CpuBackend::new();
+        let cap = QUERY_BATCH.min(x.len() / n_in).max(1);
+        let out = Net::for_inference(&mut be, &self.layers, &self.params, cap)?
+            .outputs(&mut be, &x)?;
         if out.iter().any(|v| !v.is_finite()) {
             return Err(data_err!(
                 "the network output is not finite for these inputs (far outside the training range?)"

@@ -2,7 +2,9 @@
 //! on the CPU the trunk through [`crate::backend::cpu`] (GEMM) and the head per row through
 //! core's [`Head::loss_and_grad`] (rows split over rayon threads when the batch is large); on
 //! CUDA (`--device cuda`) cuBLAS and the fused head kernel mirroring it. Soft weight sharing
-//! through [`embedml::models::soft_share::accumulate`], updates through core's optimizers.
+//! through [`Backend::soft_share`] (core's [`embedml::models::soft_share::accumulate`] on the
+//! CPU, kernels mirroring it on CUDA), updates through core's optimizers (the mixture's too,
+//! by [`Backend::optimizer_step`]).
 //! Independent restarts run in parallel (one after the other on a GPU) and the best training
 //! NLL wins.
 
@@ -11,7 +13,6 @@ use std::time::Instant;
 
 use embedml::models::mdn::Head;
 use embedml::models::mlp::{check_layers, init, Init, Layer};
-use embedml::models::soft_share;
 use embedml::optim::{AnyOptimizer, Optimizer};
 use embedml::{Activation, Rng};
 use rayon::prelude::*;
@@ -444,9 +445,9 @@ pub fn fit(
 }
 
 /// [`fit`] on the backend `device` (see [`crate::backend::select`]). The CPU gives exactly
-/// the results of [`fit`]; on CUDA restarts run one after the other, soft weight sharing is
-/// computed on the host (parameters and gradients copied every step), and results differ from
-/// the CPU's by float rounding only.
+/// the results of [`fit`]; on CUDA restarts run one after the other, soft weight sharing runs
+/// on the device too ([`Backend::soft_share`]: no per-step copy of the weights), and results
+/// differ from the CPU's by float rounding only.
 pub fn fit_on(
     model: &mut MdnModel,
     x_raw: &[f32],
@@ -662,8 +663,6 @@ fn train_once<B: Backend>(
     let ranges = weight_ranges(layers);
     let mut mix = (h.soft_share > 0).then(|| initial_mixture(h.soft_share, &params, &ranges));
     let mut opt_mix = kind.build(h.lr);
-    let mut state_mix = vec![0.0f32; opt_mix.state_len(3 * h.soft_share)];
-    let mut grad_mix = vec![0.0f32; 3 * h.soft_share];
     let cap = if h.iterations.is_some() {
         h.batch
     } else {
@@ -671,11 +670,16 @@ fn train_once<B: Backend>(
     };
     let mut net = Net::new(be, layers, &params, opt.state_len(params.len()), cap, l)?;
     let data = be.prepare_data(x, t, n_in, l)?;
-    // Host copies for soft weight sharing (computed by core on the host).
-    let mut grads = if mix.is_some() {
-        vec![0.0f32; params.len()]
-    } else {
-        Vec::new()
+    // Soft weight sharing: the mixture, its gradient and optimizer state live on the backend
+    // (on a GPU nothing is copied per step; the mixture is read back once, at the end).
+    let m3 = 3 * h.soft_share;
+    let mut soft = match &mix {
+        Some(m0) => {
+            let mut p = be.alloc(m3)?;
+            be.upload(m0, &mut p)?;
+            Some((p, be.alloc(m3)?, be.alloc(opt_mix.state_len(m3))?))
+        }
+        None => None,
     };
     let mut order: Vec<usize> = (0..n).collect();
     let mut cursor = n; // position in `order`; n forces a shuffle first
@@ -702,22 +706,19 @@ fn train_once<B: Backend>(
         set_lr(&mut opt_mix, lr);
         net.load_batch(be, &data, x, t, &idx)?;
         net.mdn_grad(be, &model.head, b).map_err(|_| diverged(s + 1))?;
-        if let Some(mix) = mix.as_mut() {
-            net.read_params(be, &mut params)?;
-            net.read_grads(be, &mut grads)?;
-            grad_mix.fill(0.0);
-            for r in &ranges {
-                soft_share::accumulate(
-                    mix,
-                    &params[r.clone()],
-                    h.soft_lambda,
-                    h.soft_sigma_min,
-                    &mut grads[r.clone()],
-                    &mut grad_mix,
-                )?;
-            }
-            be.upload(&grads, &mut net.grads)?;
-            opt_mix.step(mix, &grad_mix, &mut state_mix)?;
+        if let Some((mix_buf, grad_mix, state_mix)) = soft.as_mut() {
+            be.zero(grad_mix, m3)?;
+            be.soft_share(
+                mix_buf,
+                h.soft_share,
+                h.soft_lambda,
+                h.soft_sigma_min,
+                &net.params,
+                &ranges,
+                &mut net.grads,
+                grad_mix,
+            )?;
+            be.optimizer_step(&mut opt_mix, mix_buf, grad_mix, state_mix, m3)?;
         }
         net.step(be, &mut opt)?;
         samples += b as u64;
@@ -730,7 +731,10 @@ fn train_once<B: Backend>(
         }
     }
     net.read_params(be, &mut params)?;
-    if params.iter().any(|v| !v.is_finite()) {
+    if let (Some(m), Some((mix_buf, _, _))) = (mix.as_mut(), soft.as_ref()) {
+        be.download(mix_buf, m)?;
+    }
+    if params.iter().chain(mix.iter().flatten()).any(|v| !v.is_finite()) {
         return Err(HostError::Data(
             "training diverged (non-finite parameters); try a smaller --lr or --standardize"
                 .into(),
