@@ -47,7 +47,8 @@ trap 'rm -f "$trace" "$ops"' EXIT
 EMBEDML_QEMU_TRACE=$trace "$here/qemu-run.sh" "$elf" >/dev/null
 # Address -> function (demangled, hash dropped) and instruction text, tab-separated.
 "$OBJDUMP" -d -C --no-show-raw-insn "$elf" |
-  awk '/^[0-9a-f]+ <.*>:$/ { f = $0; sub(/^[0-9a-f]+ </, "", f); sub(/>:$/, "", f); sub(/::h[0-9a-f]+$/, "", f) }
+  awk '/^[0-9a-f]+ <.*>:$/ { f = $0; sub(/^[0-9a-f]+ </, "", f); sub(/>:$/, "", f); sub(/::h[0-9a-f]+$/, "", f)
+                           gsub(/\$LT\$/, "<", f); gsub(/\$GT\$/, ">", f); gsub(/\$C\$/, ",", f); gsub(/\$u20\$/, " ", f) }
        /^ *[0-9a-f]+:/ { a = $1; sub(":", "", a); while (length(a) < 8) a = "0" a
                          i = $0; sub(/^ *[0-9a-f]+:[ \t]*/, "", i); print a "\t" f "\t" i }' >"$ops"
 
