@@ -405,6 +405,16 @@ mod tests {
         assert_eq!(tanh_fast(-0.0).to_bits(), (-0.0f32).to_bits());
         assert_eq!(tanh_fast(1e4), 1.0);
         assert_eq!(tanh_fast(-1e4), -1.0);
+        // Either side of the range compare (|x| < 32) and past tanh 9.02 = 1.
+        for x in [9.02f32, 12.0, 20.0, 31.99, 32.0, 33.0] {
+            assert_eq!(tanh_fast(x), 1.0, "{x}");
+            assert_eq!(tanh_fast(-x), -1.0, "{x}");
+        }
+        // exp either side of its range compare (|x| < 86).
+        for x in [85.99f32, 86.0, -85.99, -86.0] {
+            let want = (x as f64).exp();
+            assert!(((exp_fast(x) as f64 - want) / want).abs() <= 1.5e-7, "{x}");
+        }
         assert_eq!(tanh_fast(f32::INFINITY), 1.0);
         assert!(tanh_fast(f32::NAN).is_nan());
 
