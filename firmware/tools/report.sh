@@ -9,7 +9,8 @@
 #   - instructions executed per region of `bench` under QEMU, on the Cortex-M4F (mps2-an386)
 #     and the Cortex-M3 (lm3s6965, soft float), with the floating-point instructions among them,
 #     and on the Cortex-M4F again with `--features fastexp`; the same for `bench_const` (the
-#     sine MLP from constants and from its blob).
+#     sine MLP from constants and from its blob);
+#   - the MDN inference (bench region 4) per function, libm and fastexp (tools/profile-region.sh).
 # Run from anywhere: firmware/tools/report.sh   (needs tools/install-embedded.sh done)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -88,3 +89,9 @@ echo "== instructions executed by bench on mps2-an386 with --features fastexp"
 "$here/tools/count-instructions.sh" target/fastexp/thumbv7em-none-eabihf/release/bench |
   paste -d' ' <(printf '%s\n' empty mlp_flash mlp_ram plain_loop mdn nb qlearn | head -n 7) - |
   sed 's/^/  /' | awk 'NF > 1'
+
+# Where the MDN inference's instructions go, per function (bench region 4, both builds).
+for elf in target/thumbv7em-none-eabihf/release/bench target/fastexp/thumbv7em-none-eabihf/release/bench; do
+  echo "== MDN inference per function on mps2-an386 ($elf; instructions, floating-point, function)"
+  "$here/tools/profile-region.sh" "$elf" 4 | sed 's/^/  /'
+done

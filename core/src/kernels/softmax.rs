@@ -34,7 +34,7 @@ pub fn max_and_log_rest(x: &[f32]) -> (f32, f32) {
         .filter(|&(i, _)| i != k)
         .map(|(_, &v)| math::exp(v - m))
         .sum();
-    (m, libm::log1pf(rest))
+    (m, math::ln_1p(rest))
 }
 
 /// `out = softmax(x)`. With every entry `-inf`, `out` is uniform.

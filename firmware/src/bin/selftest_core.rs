@@ -68,6 +68,18 @@ const LN: [(f32, f64); 9] = [
     (1e30, 69.077_552_789_821_37),
 ];
 
+/// `(x, ln(1 + x))` for the `f32` nearest `x` (relative bound `LN`).
+const LN1P: [(f32, f64); 8] = [
+    (1e-10, 1.000_000_013_301_432e-10),
+    (1e-5, 9.999_949_747_714_609e-6),
+    (0.01, 0.009_950_330_631_863_71),
+    (0.3, 0.262_364_273_637_436_36),
+    (1.0, 0.693_147_180_559_945_3),
+    (2.0, 1.098_612_288_668_109_6),
+    (1e3, 6.908_754_779_315_22),
+    (-0.25, -0.287_682_072_451_780_9),
+];
+
 /// `(x, tanh x)`.
 const TANH: [(f32, f64); 10] = [
     (-20.0, -1.0),
@@ -113,7 +125,17 @@ fn exp_accuracy() -> bool {
 fn ln_accuracy() -> bool {
     let w = worst(&LN, math::ln, false);
     defmt::info!("  ln worst error {=f32} (bound {=f32})", w, tol::LN);
-    w <= tol::LN && math::ln(0.0) == f32::NEG_INFINITY && math::ln(-1.0).is_nan()
+    let w1 = worst(&LN1P, math::ln_1p, true);
+    defmt::info!(
+        "  ln_1p worst relative error {=f32} (bound {=f32})",
+        w1,
+        tol::LN
+    );
+    w <= tol::LN
+        && math::ln(0.0) == f32::NEG_INFINITY
+        && math::ln(-1.0).is_nan()
+        && w1 <= tol::LN
+        && math::ln_1p(black_box(-1.0)) == f32::NEG_INFINITY
 }
 
 fn tanh_accuracy() -> bool {

@@ -85,7 +85,7 @@ impl Head {
     /// plus `e = exp(clamped a^σ_k)` (so `∂σ/∂a^σ = e` inside the clamp range).
     #[inline]
     fn sigma_of(&self, a_sigma: f32) -> (f32, f32, f32) {
-        let a = a_sigma.clamp(A_SIGMA_MIN, A_SIGMA_MAX);
+        let a = clamp_a_sigma(a_sigma);
         let e = math::exp(a);
         if self.sigma_min == 0.0 {
             (e, a, e)
@@ -105,32 +105,36 @@ impl Head {
         Ok(())
     }
 
-    /// Parses raw outputs `out` (`K (L + 2)`, finite) into the mixture `π, σ, μ`, stored in
-    /// `buf` (`K (L + 2)`) as `[ln π (K), σ (K), μ (K × L)]`, and returns a view of it.
-    pub fn mixture<'a>(&self, out: &[f32], buf: &'a mut [f32]) -> Result<Mixture<'a>> {
-        self.check(out, None)?;
-        check_len("mdn mixture buffer", self.output_len(), buf.len())?;
+    /// Parses raw outputs `out` (`K (L + 2)`, finite) into the mixture `π, σ, μ`: `ln π` and
+    /// `σ` are written to `buf[..K]` and `buf[K..2K]` (`buf` needs at least `2K` entries; a
+    /// buffer of the raw outputs' length `K (L + 2)` will do), `μ` is `out`'s own `a^μ` (no
+    /// copy: `μ_kl = a^μ_kl`). Returns a view of them.
+    pub fn mixture<'a>(&self, out: &'a [f32], buf: &'a mut [f32]) -> Result<Mixture<'a>> {
+        check_len("mdn raw outputs", self.output_len(), out.len())?;
+        if !all_finite(out) {
+            return Err(Error::NonFinite {
+                what: "mdn raw outputs",
+            });
+        }
         let k = self.k;
         // The lengths were checked (`2K ≤ K (L + 2)`); the checked splits keep panic paths out
         // of the firmware.
         let short = Error::ShapeMismatch {
-            what: "mdn raw outputs",
-            expected: self.output_len(),
-            found: out.len(),
+            what: "mdn mixture buffer (at least 2K)",
+            expected: 2 * k,
+            found: buf.len(),
         };
         let (a_pi, rest) = out.split_at_checked(k).ok_or(short)?;
-        let (a_sigma, a_mu) = rest.split_at_checked(k).ok_or(short)?;
-        let lse_pi = log_sum_exp(a_pi);
+        let (a_sigma, mu) = rest.split_at_checked(k).ok_or(short)?;
         let (log_pi, rest) = buf.split_at_mut_checked(k).ok_or(short)?;
-        let (sigma, mu) = rest.split_at_mut_checked(k).ok_or(short)?;
+        let (sigma, _) = rest.split_at_mut_checked(k).ok_or(short)?;
+        for (s, &a) in sigma.iter_mut().zip(a_sigma) {
+            // `σ_min + e` is `e` itself when `σ_min = 0`: the same bits as `sigma_of`.
+            *s = self.sigma_min + exp_a_sigma(a);
+        }
+        let lse_pi = log_sum_exp(a_pi);
         for (lp, &a) in log_pi.iter_mut().zip(a_pi) {
             *lp = a - lse_pi;
-        }
-        for (s, &a) in sigma.iter_mut().zip(a_sigma) {
-            *s = self.sigma_of(a).0;
-        }
-        for (m, &a) in mu.iter_mut().zip(a_mu) {
-            *m = a;
         }
         // `out` is finite (checked above), so the mixture is valid by construction.
         Ok(Mixture::from_head(k, self.l, log_pi, sigma, mu))
@@ -227,6 +231,66 @@ impl Head {
     }
 }
 
+/// `a^σ` clamped to [`A_SIGMA_MIN`, `A_SIGMA_MAX`].
+#[inline]
+fn clamp_a_sigma(a: f32) -> f32 {
+    a.clamp(A_SIGMA_MIN, A_SIGMA_MAX)
+}
+
+/// `exp(clamp(a^σ))` (the same bits as `math::exp(clamp_a_sigma(a))`): inside the clamp range,
+/// one integer compare of `|a|`'s bits (the range is symmetric), which also tells an inlined
+/// `exp` that its argument is in range; outside, the clamp, out of line.
+#[inline]
+fn exp_a_sigma(a: f32) -> f32 {
+    const _: () = assert!(A_SIGMA_MIN == -A_SIGMA_MAX);
+    if a.to_bits() & 0x7fff_ffff <= A_SIGMA_MAX.to_bits() {
+        math::exp(a)
+    } else {
+        exp_a_sigma_clamped(a)
+    }
+}
+
+/// [`exp_a_sigma`] outside the clamp range (and NaN).
+#[cold]
+#[inline(never)]
+fn exp_a_sigma_clamped(a: f32) -> f32 {
+    math::exp(clamp_a_sigma(a))
+}
+
+/// Whether every entry is finite, without a branch per entry (the same answer as
+/// [`check_finite`], fewer instructions on the inference path): [`all_finite_fpu`], or
+/// [`all_finite_bits`] on soft-float Arm targets, where a floating-point add is a library call.
+#[inline]
+fn all_finite(xs: &[f32]) -> bool {
+    #[cfg(not(all(target_arch = "arm", not(target_abi = "eabihf"))))]
+    {
+        all_finite_fpu(xs)
+    }
+    #[cfg(all(target_arch = "arm", not(target_abi = "eabihf")))]
+    {
+        all_finite_bits(xs)
+    }
+}
+
+/// `x · 0` is `±0` for finite `x` and NaN for `±inf` and NaN, so one sum of them is `0`
+/// exactly when all are finite (a load and a multiply-add per entry).
+#[cfg(any(test, not(all(target_arch = "arm", not(target_abi = "eabihf")))))]
+#[inline]
+fn all_finite_fpu(xs: &[f32]) -> bool {
+    xs.iter().fold(0.0f32, |acc, &x| acc + x * 0.0) == 0.0
+}
+
+/// The exponent field plus one carries into bit 31 exactly when it is all ones (`±inf`, NaN);
+/// the carries are OR-ed together (four integer instructions per entry).
+#[cfg(any(test, all(target_arch = "arm", not(target_abi = "eabihf"))))]
+#[inline]
+fn all_finite_bits(xs: &[f32]) -> bool {
+    let carries = xs.iter().fold(0u32, |acc, &x| {
+        acc | ((x.to_bits() & 0x7f80_0000) + 0x0080_0000)
+    });
+    carries & 0x8000_0000 == 0
+}
+
 /// `(a − b)/σ`, saturated at `±RESIDUAL_MAX` (the difference itself may overflow to `±inf`).
 #[inline]
 pub(crate) fn residual(a: f32, b: f32, sigma: f32) -> f32 {
@@ -243,4 +307,55 @@ pub(crate) fn sq_residual(t: &[f32], mu: &[f32], sigma: f32) -> f32 {
             r * r
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both branch-free finiteness tests agree with `is_finite` on every kind of value.
+    #[test]
+    fn all_finite_variants_match_is_finite() {
+        let finite = [
+            0.0f32,
+            -0.0,
+            1.0,
+            -2.5,
+            f32::MAX,
+            f32::MIN,
+            f32::MIN_POSITIVE,
+            1e-45,
+            -1e-45,
+        ];
+        assert!(all_finite_fpu(&finite) && all_finite_bits(&finite));
+        assert!(all_finite_fpu(&[]) && all_finite_bits(&[]));
+        for bad in [f32::INFINITY, f32::NEG_INFINITY, f32::NAN, -f32::NAN] {
+            for at in 0..=finite.len() {
+                let mut v = [0.0f32; 10];
+                v[..finite.len()].copy_from_slice(&finite);
+                v.copy_within(at..finite.len(), (at + 1).min(9));
+                v[at] = bad;
+                assert!(!all_finite_fpu(&v), "{v:?}");
+                assert!(!all_finite_bits(&v), "{v:?}");
+            }
+        }
+        // The clamp shortcut is the clamp.
+        for a in [
+            -1e30f32,
+            -30.5,
+            -30.0,
+            -29.9,
+            0.0,
+            29.9,
+            30.0,
+            30.5,
+            1e30,
+            f32::NAN,
+        ] {
+            assert_eq!(
+                exp_a_sigma(a).to_bits(),
+                math::exp(a.clamp(A_SIGMA_MIN, A_SIGMA_MAX)).to_bits()
+            );
+        }
+    }
 }

@@ -36,8 +36,8 @@
 //! responsibilities and every gradient are finite for any finite outputs and targets.
 //!
 //! ## Derived quantities ([`Mixture`])
-//! [`Head::mixture`] parses raw outputs into a caller buffer laid out as
-//! `[ln π (K), σ (K), μ (K × L)]` and returns a [`Mixture`] view with: the conditional mean
+//! [`Head::mixture`] parses raw outputs into `ln π` and `σ` in a caller buffer (`[ln π (K),
+//! σ (K)]`; `μ` are the raw outputs themselves, not copied) and returns a [`Mixture`] view with: the conditional mean
 //! `Σ π_k μ_k`; the conditional variance `Σ_k π_k (L σ_k² + ‖μ_k − mean‖²)`; the approximate
 //! mode (`μ` of the largest `π`); the refined mode by mean-shift from every `μ_k`; `ln p(t | x)`
 //! at a point or on a grid; log-responsibilities; sampling with an [`Rng`](crate::Rng).

@@ -199,11 +199,11 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
         Ok(mlp::output(&self.layers, &self.post))
     }
 
-    /// The conditional mixture `p(t | x)`.
+    /// The conditional mixture `p(t | x)` (its `μ` are the trunk's outputs, in place).
     pub fn forward(&mut self, x: &[f32]) -> Result<Mixture<'_>> {
         self.trunk(x)?;
-        let out = mlp::output(&self.layers, &self.post);
-        self.head.mixture(out, &mut self.mix)
+        self.head
+            .mixture(trunk_out::<U, O>(&self.post), &mut self.mix)
     }
 
     /// The loss `−ln p(t | x)` for one sample (no gradients).
@@ -288,8 +288,9 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
     pub fn mode(&mut self, x: &[f32], out: &mut [f32], search: ModeSearch) -> Result<f32> {
         let l = self.head.l();
         self.trunk(x)?;
-        let raw = mlp::output(&self.layers, &self.post);
-        let mix = self.head.mixture(raw, &mut self.mix)?;
+        let mix = self
+            .head
+            .mixture(trunk_out::<U, O>(&self.post), &mut self.mix)?;
         mix.mode(out, &mut self.scratch[..2 * l], search)
     }
 
@@ -307,6 +308,13 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
     pub fn sample(&mut self, x: &[f32], rng: &mut Rng, out: &mut [f32]) -> Result<usize> {
         self.forward(x)?.sample(rng, out)
     }
+}
+
+/// The trunk's outputs in `post`: its last `O` units (what [`mlp::output`] returns, since the
+/// last layer has `O` outputs, checked by [`Mdn::from_layers`]), at a constant offset.
+#[inline]
+fn trunk_out<const U: usize, const O: usize>(post: &[f32; U]) -> &[f32] {
+    &post[U.saturating_sub(O)..]
 }
 
 fn batch_len(len: usize, width: usize) -> Result<usize> {
