@@ -10,7 +10,7 @@
 
 use core::hint::black_box;
 use cortex_m_rt::entry;
-use embedml::models::fixed::{Widths, W2, W3};
+use embedml::models::fixed::{Widths, W1, W2, W3};
 use embedml::models::mlp::{self, Layer};
 use embedml::{Activation, Rng};
 use embedml_firmware as fw;
@@ -157,8 +157,17 @@ fn typed_executor_matches_slice_math() -> bool {
         typed_vs_slice::<W3<16, 13, 8, 2>>(&[Relu, Tanh, Sigmoid], 4),
         // 8 × 12 (LeakyReLU after the rows), 12 × 3.
         typed_vs_slice::<W2<8, 12, 3>>(&[LeakyRelu(0.1), Identity], 5),
+        // The fully unrolled small layers: the PRML MDN's trunk 1 × 5 (tanh), 5 × 9 (identity);
+        // 1 × 7 ReLU, 7 × 5 (Rust rows), 5 × 9 ReLU; 1 × 2 ReLU, 2 × 1; 1 × 3, 1 × 4, 1 × 6.
+        typed_vs_slice::<W2<1, 5, 9>>(&[Tanh, Identity], 6),
+        typed_vs_slice::<W3<1, 7, 5, 9>>(&[Relu, Sigmoid, Relu], 7),
+        typed_vs_slice::<W2<1, 2, 1>>(&[Relu, Identity], 8),
+        typed_vs_slice::<W1<1, 3>>(&[Relu], 9),
+        typed_vs_slice::<W1<1, 4>>(&[Identity], 10),
+        typed_vs_slice::<W1<1, 6>>(&[Relu], 11),
     ];
     let (mut compared, mut wrong) = (0, 0);
+    let n_runs = runs.len();
     for (k, (c, w)) in runs.into_iter().enumerate() {
         if w > 0 {
             defmt::error!(
@@ -172,8 +181,9 @@ fn typed_executor_matches_slice_math() -> bool {
         wrong += w;
     }
     defmt::info!(
-        "  typed executor vs slice math: {=usize} values over 5 runs, {=usize} differ",
+        "  typed executor vs slice math: {=usize} values over {=usize} runs, {=usize} differ",
         compared,
+        n_runs,
         wrong
     );
     wrong == 0 && compared > 0
