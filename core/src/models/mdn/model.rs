@@ -203,7 +203,7 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
     pub fn forward(&mut self, x: &[f32]) -> Result<Mixture<'_>> {
         self.trunk(x)?;
         self.head
-            .mixture(trunk_out::<U, O>(&self.post), &mut self.mix)
+            .mixture_sized::<O>(trunk_out::<U, O>(&self.post), &mut self.mix)
     }
 
     /// The loss `−ln p(t | x)` for one sample (no gradients).
@@ -290,7 +290,7 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
         self.trunk(x)?;
         let mix = self
             .head
-            .mixture(trunk_out::<U, O>(&self.post), &mut self.mix)?;
+            .mixture_sized::<O>(trunk_out::<U, O>(&self.post), &mut self.mix)?;
         mix.mode(out, &mut self.scratch[..2 * l], search)
     }
 
