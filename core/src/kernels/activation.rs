@@ -139,6 +139,15 @@ impl Activation {
                     *zi = relu(ai);
                 }
             }
+            Activation::Tanh => {
+                // Inline (no call, no dispatch on the kind), but a loop: the input goes through
+                // `black_box`, so its length is unknown here; unrolled, LLVM reloads `tanh`'s
+                // constants for every element.
+                let (a, z): (&[f32], &mut [f32]) = core::hint::black_box((a, z));
+                for (zi, &ai) in z.iter_mut().zip(a) {
+                    *zi = math::tanh(ai);
+                }
+            }
             _ => self.forward_slow(a, z),
         }
     }
