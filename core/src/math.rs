@@ -52,10 +52,10 @@ pub fn exp(x: f32) -> f32 {
 
 /// `ln 2` rounded to 16 significant bits (`0x3f317200`): `k · LN2_HI` is exact for `|k| < 256`.
 #[cfg(any(test, all(feature = "fastexp", not(feature = "micromath"))))]
-const LN2_HI: f32 = 0.693_145_75;
+pub(crate) const LN2_HI: f32 = 0.693_145_75;
 /// `ln 2 − LN2_HI`.
 #[cfg(any(test, all(feature = "fastexp", not(feature = "micromath"))))]
-const LN2_LO: f32 = 1.428_606_8e-6;
+pub(crate) const LN2_LO: f32 = 1.428_606_8e-6;
 
 /// `e^y = s (1 + q)` for `|y| < 86` (the `fastexp` feature): `y = k ln 2 + r` with
 /// `k = round(y / ln 2)` (Cody–Waite: `k · LN2_HI` is exact, then `LN2_LO`), `s = 2^k` (normal:

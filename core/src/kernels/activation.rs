@@ -140,12 +140,28 @@ impl Activation {
                 }
             }
             Activation::Tanh => {
-                // Inline (no call, no dispatch on the kind), but a loop: the input goes through
-                // `black_box`, so its length is unknown here; unrolled, LLVM reloads `tanh`'s
+                // With `fastexp` on the Cortex-M4F: the same bits in assembly (`kernels/m4f.rs`).
+                #[cfg(all(
+                    feature = "fastexp",
+                    not(feature = "micromath"),
+                    target_arch = "arm",
+                    target_abi = "eabihf"
+                ))]
+                super::m4f::tanh_slice(a, z);
+                // Inline (no call, no dispatch on the kind), but a loop: the slices go through
+                // `black_box`, so their length is unknown here; unrolled, LLVM reloads `tanh`'s
                 // constants for every element.
-                let (a, z): (&[f32], &mut [f32]) = core::hint::black_box((a, z));
-                for (zi, &ai) in z.iter_mut().zip(a) {
-                    *zi = math::tanh(ai);
+                #[cfg(not(all(
+                    feature = "fastexp",
+                    not(feature = "micromath"),
+                    target_arch = "arm",
+                    target_abi = "eabihf"
+                )))]
+                {
+                    let (a, z): (&[f32], &mut [f32]) = core::hint::black_box((a, z));
+                    for (zi, &ai) in z.iter_mut().zip(a) {
+                        *zi = math::tanh(ai);
+                    }
                 }
             }
             _ => self.forward_slow(a, z),

@@ -376,3 +376,100 @@ unrolled!(
     chunk "s16-s30" [8 9 10] [16 17 18 19 20 21 22 23 24 25 26 27 28 29 30],
     chunk "s16-s30" [11 12 13] [16 17 18 19 20 21 22 23 24 25 26 27 28 29 30]
 );
+
+/// The constants of [`tanh_fast`](crate::math) in the order of the registers `s16…s28` that
+/// [`tanh_slice`] loads them into with one `vldmia`.
+#[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+static TANH_CONSTS: [f32; 13] = [
+    -2.0,
+    12_582_912.0, // 1.5 · 2²³, `ROUND`
+    core::f32::consts::LOG2_E,
+    crate::math::LN2_HI,
+    crate::math::LN2_LO,
+    2.0,
+    1.0 / 2.0,
+    4.0,
+    1.0 / 24.0,
+    6.0,
+    1.0 / 720.0,
+    1.0 / 5040.0,
+    1.0,
+];
+
+/// `z[i] = tanh(a[i])` with the `fastexp` polynomial, in assembly: the same operations in the
+/// same order as `math::tanh_fast` (each a separately rounded `vmul` / `vadd` / `vsub` /
+/// `vmla` / `vmls` / `vnmls` / `vdiv`, never fused), so the same bits — `selftest_dense` (built
+/// with `fastexp`) compares it with the Rust function through `mlp::forward`. Its constants are
+/// loaded by one `vldmia` and stay in `s16…s28`, the range test is one compare of the shifted
+/// bits, and `|x| ≥ 32` and NaN (±1, NaN itself) are handled out of the loop's path:
+/// 32 instructions per element, 21 of them floating-point.
+#[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+#[inline(always)]
+pub(crate) fn tanh_slice<const N: usize>(a: &[f32; N], z: &mut [f32; N]) {
+    if N == 0 {
+        return;
+    }
+    // SAFETY: reads `N ≥ 1` floats at `a` and 13 at `TANH_CONSTS`, writes `N` at `z` (a unique
+    // borrow, not overlapping `a`); the pointers advance by post-increment and are discarded;
+    // every floating-point register is saved and restored around the block (see `rows!`); the
+    // flags are declared clobbered (no `preserves_flags`).
+    unsafe {
+        asm!(
+            "vpush {{d0-d15}}",
+            "vldmia {c}, {{s16-s28}}",
+            "2:",
+            "vldmia {a}!, {{s0}}",
+            "vmov {t}, s0",
+            "cmp.w {lim}, {t}, lsl #1",
+            "bls 5f",
+            "vmul.f32 s0, s0, s16",    // y = -2 x
+            "vmov.f32 s1, s17",
+            "vmla.f32 s1, s0, s18",    // t = y log2(e) + ROUND
+            "vsub.f32 s2, s1, s17",    // kf = t - ROUND
+            "vmls.f32 s0, s2, s19",
+            "vmls.f32 s0, s2, s20",    // r = (y - kf LN2_HI) - kf LN2_LO
+            "vmul.f32 s3, s0, s0",     // r2
+            "vmul.f32 s4, s3, s3",     // r4
+            "vadd.f32 s5, s0, s21",
+            "vmul.f32 s5, s5, s22",    // (r + 2) / 2
+            "vadd.f32 s6, s0, s23",
+            "vmul.f32 s6, s6, s24",    // (r + 4) / 24
+            "vmla.f32 s5, s3, s6",     // + r2 (r + 4) / 24
+            "vadd.f32 s7, s0, s25",
+            "vmul.f32 s7, s7, s26",    // (r + 6) / 720
+            "vmla.f32 s7, s3, s27",    // + r2 / 5040
+            "vmla.f32 s5, s4, s7",     // h
+            "vmul.f32 s0, s0, s5",     // q = r h
+            "vmov {t}, s1",
+            "add.w {t}, {one}, {t}, lsl #23",
+            "vmov s8, {t}",            // s = 2^k
+            "vsub.f32 s9, s28, s8",    // 1 - s
+            "vnmls.f32 s9, s8, s0",    // m = s q - (1 - s)
+            "vsub.f32 s10, s16, s9",   // -2 - m
+            "vdiv.f32 s0, s9, s10",    // m / (-2 - m)
+            "4:",
+            "vstmia {z}!, {{s0}}",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            "b 6f",
+            // |x| ≥ 32 or NaN: NaN stays, else ±1 with the sign of x.
+            "5:",
+            "vcmp.f32 s0, s0",
+            "vmrs APSR_nzcv, fpscr",
+            "bvs 4b",
+            "and {t}, {t}, #0x80000000",
+            "orr {t}, {t}, #0x3f800000",
+            "vmov s0, {t}",
+            "b 4b",
+            "6:",
+            "vpop {{d0-d15}}",
+            c = in(reg) TANH_CONSTS.as_ptr(),
+            a = inout(reg) a.as_ptr() => _,
+            z = inout(reg) z.as_mut_ptr() => _,
+            n = inout(reg) N => _,
+            t = out(reg) _,
+            lim = in(reg) 0x8400_0000u32,
+            one = in(reg) 0x3f80_0000u32,
+        );
+    }
+}

@@ -1,10 +1,12 @@
 //! On-target check of core's typed MLP executor against the slice math, bit for bit: on the
 //! Cortex-M4F the typed executor runs core's `asm!` dense rows (`core/src/kernels/m4f.rs`:
 //! `vldmia` + `vmla.f32`, ReLU on the bits), which the host cannot run; on the Cortex-M3 it runs
-//! the Rust rows. Random parameters (a seeded `Rng`), several shapes (one input × 9 and 16
-//! rows, 8, 9, 12, 13 and 16 inputs) and activations (ReLU, identity, tanh, sigmoid,
+//! the Rust rows. Random parameters (a seeded `Rng`), several shapes (one input × 2–7, 9 and 16
+//! rows, 5 × 9, 8, 9, 12, 13 and 16 inputs) and activations (ReLU, identity, tanh, sigmoid,
 //! LeakyReLU), a −0.0 row and ±∞ weights; every pre-activation and activation is compared with
-//! `mlp::forward`'s. Exits 0 if none differs.
+//! `mlp::forward`'s. Built with `--features fastexp`, the typed executor's tanh is core's
+//! `asm!` loop and the slice math's the Rust `tanh`: they must agree bit for bit too (±∞ and
+//! NaN pre-activations included). Exits 0 if none differs.
 #![no_std]
 #![no_main]
 
