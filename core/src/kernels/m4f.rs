@@ -473,3 +473,120 @@ pub(crate) fn tanh_slice<const N: usize>(a: &[f32; N], z: &mut [f32; N]) {
         );
     }
 }
+
+/// The constants of the `fastexp` `exp` (`math::exp_split`) in the order of the registers
+/// `s16…s26` that [`head_exps`] loads them into with one `vldmia`.
+#[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+static EXP_CONSTS: [f32; 11] = [
+    12_582_912.0, // 1.5 · 2²³, `ROUND`
+    core::f32::consts::LOG2_E,
+    crate::math::LN2_HI,
+    crate::math::LN2_LO,
+    2.0,
+    1.0 / 2.0,
+    4.0,
+    1.0 / 24.0,
+    6.0,
+    1.0 / 720.0,
+    1.0 / 5040.0,
+];
+
+/// One `fastexp` `e^x` of `s0` into `s8` (`s + s q`, `math::exp_fast` for `|x| < 86`), the
+/// same operations in the same order; `s1…s7` and `{t}` are scratch, `{one}` holds `1.0`'s
+/// bits.
+#[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+macro_rules! exp_s0_to_s8 {
+    () => {
+        concat!(
+            "vmov.f32 s1, s16\n",
+            "vmla.f32 s1, s0, s17\n", // t = x log2(e) + ROUND
+            "vsub.f32 s2, s1, s16\n", // kf = t - ROUND
+            "vmls.f32 s0, s2, s18\n",
+            "vmls.f32 s0, s2, s19\n", // r = (x - kf LN2_HI) - kf LN2_LO
+            "vmul.f32 s3, s0, s0\n",  // r2
+            "vmul.f32 s4, s3, s3\n",  // r4
+            "vadd.f32 s5, s0, s20\n",
+            "vmul.f32 s5, s5, s21\n", // (r + 2) / 2
+            "vadd.f32 s6, s0, s22\n",
+            "vmul.f32 s6, s6, s23\n", // (r + 4) / 24
+            "vmla.f32 s5, s3, s6\n",
+            "vadd.f32 s7, s0, s24\n",
+            "vmul.f32 s7, s7, s25\n", // (r + 6) / 720
+            "vmla.f32 s7, s3, s26\n", // + r2 / 5040
+            "vmla.f32 s5, s4, s7\n",  // h
+            "vmul.f32 s0, s0, s5\n",  // q = r h
+            "vmov {t}, s1\n",
+            "add.w {t}, {one}, {t}, lsl #23\n",
+            "vmov s8, {t}\n",        // s = 2^k
+            "vmla.f32 s8, s8, s0\n", // s + s q
+        )
+    };
+}
+
+/// The exponentials of the MDN head (`Head::mixture` with `fastexp`) in assembly, the same
+/// values bit for bit: for `i < K`, `σ[i] = σ_min + e^{a^σ[i]}` (for `|a^σ| ≤ 30`, the clamp
+/// range) and `rest += e^{a^π[i] − m}` for `i ≠ i_max` (for `|a^π[i] − m| < 86`), ascending `i`;
+/// `dynv` is `[σ_min, m, rest]` in, `rest` out. One loop with `exp`'s constants loaded once by
+/// `vldmia` into `s16…s26`. Returns `false` if an argument was out of those ranges (the caller
+/// then runs its Rust loop, which handles every value; what was written here is overwritten).
+#[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+#[inline(always)]
+pub(crate) fn head_exps(
+    a_sigma: &[f32],
+    a_pi: &[f32],
+    sigma: &mut [f32],
+    i_max: usize,
+    dynv: &mut [f32; 3],
+) -> bool {
+    let k = a_sigma.len();
+    if k == 0 || a_pi.len() != k || sigma.len() != k || i_max >= k {
+        return false;
+    }
+    let left: usize;
+    // SAFETY: reads `k ≥ 1` floats at `a_sigma` and at `a_pi`, 11 at `EXP_CONSTS`, 3 at `dynv`;
+    // writes at most `k` at `sigma` (a unique borrow) and `dynv[2]`; the pointers advance by
+    // post-increment and are discarded; every floating-point register is saved and restored
+    // around the block (see `rows!`); the flags are clobbered (no `preserves_flags`).
+    unsafe {
+        asm!(
+            "vpush {{d0-d15}}",
+            "vldmia {t}, {{s16-s26}}",
+            "vldmia {d}, {{s27-s29}}",  // σ_min, m, rest
+            "2:",
+            "vldmia {as}!, {{s0}}",
+            "vmov {t}, s0",
+            "cmp.w {ls}, {t}, lsl #1",  // |a^σ| ≤ 30
+            "blo 9f",
+            exp_s0_to_s8!(),
+            "vadd.f32 s8, s27, s8",     // σ_min + e
+            "vstmia {so}!, {{s8}}",
+            "vldmia {ap}!, {{s0}}",
+            "cmp {n}, {nskip}",         // i = i_max: no term
+            "beq 3f",
+            "vsub.f32 s0, s0, s28",     // a^π - m
+            "vmov {t}, s0",
+            "cmp.w {le}, {t}, lsl #1",  // |a^π - m| < 86
+            "bls 9f",
+            exp_s0_to_s8!(),
+            "vadd.f32 s29, s29, s8",    // rest += e
+            "3:",
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            "vstr s29, [{d}, #8]",
+            "9:",
+            "vpop {{d0-d15}}",
+            // `t` holds the constants' address until they are loaded, then scratch bits.
+            t = inout(reg) EXP_CONSTS.as_ptr() => _,
+            d = in(reg) dynv.as_mut_ptr(),
+            as = inout(reg) a_sigma.as_ptr() => _,
+            ap = inout(reg) a_pi.as_ptr() => _,
+            so = inout(reg) sigma.as_mut_ptr() => _,
+            n = inout(reg) k => left,
+            nskip = in(reg) k - i_max,
+            ls = in(reg) 0x83e0_0000u32,
+            le = in(reg) 0x8558_0000u32,
+            one = in(reg) 0x3f80_0000u32,
+        );
+    }
+    left == 0
+}

@@ -11,5 +11,5 @@ pub mod activation;
 pub mod dense;
 pub mod loss;
 #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
-mod m4f;
+pub(crate) mod m4f;
 pub mod softmax;

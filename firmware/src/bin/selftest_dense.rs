@@ -191,9 +191,57 @@ fn typed_executor_matches_slice_math() -> bool {
     wrong == 0 && compared > 0
 }
 
+/// The MDN head's mixture (`Head::mixture_sized`, `K = 3`, `L = 1`: with `--features fastexp`
+/// its exponentials run in core's `asm!` loop) against the plain formulas in Rust, bit for bit:
+/// `σ_k = σ_min + exp(clamp(a^σ_k))`, `ln π_k = a^π_k − log_sum_exp(a^π)`. Random raw outputs
+/// at several scales, a tie for the largest logit, `|a^σ| > 30` and logits 100 apart (the
+/// arguments outside the assembly's range, which falls back to the Rust loop).
+#[inline(never)]
+fn mdn_head_matches_the_formulas() -> bool {
+    use embedml::kernels::softmax::log_sum_exp;
+    use embedml::models::mdn::Head;
+    let mut rng = Rng::new(21);
+    let (mut compared, mut wrong) = (0usize, 0usize);
+    for trial in 0..24 {
+        let sigma_min = if trial % 2 == 0 { 0.0 } else { 0.05 };
+        let Ok(head) = Head::new(3, 1, sigma_min) else {
+            return false;
+        };
+        let mut out = [0.0f32; 9];
+        fill(&mut rng, &mut out, 1.0 + 4.0 * (trial % 4) as f32);
+        match trial % 6 {
+            1 => out[2] = out[0],       // a tie for the largest logit
+            3 => out[4] = 31.0,         // σ clamped
+            5 => out[1] = out[0] - 100.0, // a logit far below the others
+            _ => {}
+        }
+        let out = black_box(out);
+        let mut buf = [0.0f32; 9];
+        let Ok(mix) = head.mixture_sized::<9>(&out, &mut buf) else {
+            return false;
+        };
+        let lse = log_sum_exp(&out[..3]);
+        for k in 0..3 {
+            let sigma = sigma_min + embedml::math::exp(out[3 + k].clamp(-30.0, 30.0));
+            let log_pi = out[k] - lse;
+            let (s, lp) = (mix.sigma()[k], mix.log_pi()[k]);
+            compared += 2;
+            wrong += usize::from(s.to_bits() != sigma.to_bits())
+                + usize::from(lp.to_bits() != log_pi.to_bits());
+        }
+    }
+    defmt::info!(
+        "  mdn head vs formulas: {=usize} values, {=usize} differ",
+        compared,
+        wrong
+    );
+    wrong == 0
+}
+
 #[entry]
 fn main() -> ! {
     fw::hello("selftest_dense");
     let ok = typed_executor_matches_slice_math();
-    fw::finish(ok)
+    let head_ok = mdn_head_matches_the_formulas();
+    fw::finish(ok && head_ok)
 }
