@@ -210,8 +210,8 @@ fn mdn_head_matches_the_formulas() -> bool {
         let mut out = [0.0f32; 9];
         fill(&mut rng, &mut out, 1.0 + 4.0 * (trial % 4) as f32);
         match trial % 6 {
-            1 => out[2] = out[0],       // a tie for the largest logit
-            3 => out[4] = 31.0,         // σ clamped
+            1 => out[2] = out[0],         // a tie for the largest logit
+            3 => out[4] = 31.0,           // σ clamped
             5 => out[1] = out[0] - 100.0, // a logit far below the others
             _ => {}
         }
