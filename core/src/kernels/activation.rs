@@ -139,31 +139,16 @@ impl Activation {
                     *zi = relu(ai);
                 }
             }
-            Activation::Tanh => {
-                // With `fastexp` on the Cortex-M4F: the same bits in assembly (`kernels/m4f.rs`).
-                #[cfg(all(
-                    feature = "fastexp",
-                    not(feature = "micromath"),
-                    target_arch = "arm",
-                    target_abi = "eabihf"
-                ))]
-                super::m4f::tanh_slice(a, z);
-                // Inline (no call, no dispatch on the kind), but a loop: the slices go through
-                // `black_box`, so their length is unknown here; unrolled, LLVM reloads `tanh`'s
-                // constants for every element.
-                #[cfg(not(all(
-                    feature = "fastexp",
-                    not(feature = "micromath"),
-                    target_arch = "arm",
-                    target_abi = "eabihf"
-                )))]
-                {
-                    let (a, z): (&[f32], &mut [f32]) = core::hint::black_box((a, z));
-                    for (zi, &ai) in z.iter_mut().zip(a) {
-                        *zi = math::tanh(ai);
-                    }
-                }
-            }
+            // With `fastexp` on the Cortex-M4F: inline, in assembly (`kernels/m4f.rs`), the
+            // same bits as `math::tanh`. (Elsewhere an inline loop saves the MDN 3 instructions
+            // and costs the ReLU sine MLP's run-time dispatch 6, so it stays `forward_slow`.)
+            #[cfg(all(
+                feature = "fastexp",
+                not(feature = "micromath"),
+                target_arch = "arm",
+                target_abi = "eabihf"
+            ))]
+            Activation::Tanh => super::m4f::tanh_slice(a, z),
             _ => self.forward_slow(a, z),
         }
     }
