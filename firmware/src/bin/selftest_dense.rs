@@ -23,9 +23,24 @@ use embedml_firmware as fw;
 /// bits differ. Trial 0 makes row 0 of every layer −0.0 (bias and weights) with a positive
 /// input, so its pre-activation is −0.0 and ReLU must give +0.0; trial 3 puts ±∞ among the
 /// weights (∞, NaN downstream). Returns `(values compared, mismatches)`.
-#[inline(never)]
+#[inline(always)]
 fn typed_vs_slice<S: Widths>(acts: &[Activation], seed: u64) -> (usize, usize) {
-    let Some(widths) = S::WIDTHS else {
+    compare(S::WIDTHS, S::forward, acts, seed)
+}
+
+/// A typed executor's forward pass (`Widths::forward`).
+type Forward = fn(&[Layer], &[f32], &[f32], &mut [f32], &mut [f32]) -> embedml::Result<()>;
+
+/// [`typed_vs_slice`] with the executor as a function pointer: one copy of this harness, one
+/// small `forward` per shape (so the binary stays under 32 KB with `panic-probe`).
+#[inline(never)]
+fn compare(
+    widths: Option<&'static [usize]>,
+    forward: Forward,
+    acts: &[Activation],
+    seed: u64,
+) -> (usize, usize) {
+    let Some(widths) = widths else {
         return (0, 1);
     };
     let layers: [Layer; 4] = core::array::from_fn(|l| Layer {
@@ -56,7 +71,7 @@ fn typed_vs_slice<S: Widths>(acts: &[Activation], seed: u64) -> (usize, usize) {
             return (0, 1);
         };
         let x = black_box(x);
-        let typed = S::forward(layers, params, x, pre, post);
+        let typed = forward(layers, params, x, pre, post);
         let slice = mlp::forward(layers, params, x, pre2, post2);
         if typed.is_err() || slice.is_err() {
             return (compared, wrong + 1);
@@ -191,8 +206,8 @@ fn typed_executor_matches_slice_math() -> bool {
     wrong == 0 && compared > 0
 }
 
-/// The MDN head's mixture (`Head::mixture_sized`, `K = 3`, `L = 1`: with `--features fastexp`
-/// its exponentials run in core's `asm!` loop) against the plain formulas in Rust, bit for bit:
+/// The MDN head's mixture (`Head::mixture_sized`, `K = 3`, `L = 1`, the typed MDN's path: with
+/// `--features fastexp` its exponentials run in core's `asm!` loop) against the plain formulas in Rust, bit for bit:
 /// `σ_k = σ_min + exp(clamp(a^σ_k))`, `ln π_k = a^π_k − log_sum_exp(a^π)`. Random raw outputs
 /// at several scales, a tie for the largest logit, `|a^σ| > 30` and logits 100 apart (the
 /// arguments outside the assembly's range, which falls back to the Rust loop).
