@@ -405,11 +405,12 @@ static TANH_CONSTS: [f32; 13] = [
 /// 32 instructions per element, 21 of them floating-point.
 #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
 #[inline(always)]
-pub(crate) fn tanh_slice<const N: usize>(a: &[f32; N], z: &mut [f32; N]) {
-    if N == 0 {
+pub(crate) fn tanh_slice(a: &[f32], z: &mut [f32]) {
+    let n = a.len();
+    if n == 0 || z.len() != n {
         return;
     }
-    // SAFETY: reads `N ≥ 1` floats at `a` and 13 at `TANH_CONSTS`, writes `N` at `z` (a unique
+    // SAFETY: reads `n ≥ 1` floats at `a` and 13 at `TANH_CONSTS`, writes `n` at `z` (a unique
     // borrow, not overlapping `a`); the pointers advance by post-increment and are discarded;
     // every floating-point register is saved and restored around the block (see `rows!`); the
     // flags are declared clobbered (no `preserves_flags`).
@@ -466,7 +467,7 @@ pub(crate) fn tanh_slice<const N: usize>(a: &[f32; N], z: &mut [f32; N]) {
             c = in(reg) TANH_CONSTS.as_ptr(),
             a = inout(reg) a.as_ptr() => _,
             z = inout(reg) z.as_mut_ptr() => _,
-            n = inout(reg) N => _,
+            n = inout(reg) n => _,
             t = out(reg) _,
             lim = in(reg) 0x8400_0000u32,
             one = in(reg) 0x3f80_0000u32,
