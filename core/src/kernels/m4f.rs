@@ -476,9 +476,11 @@ pub(crate) fn tanh_slice(a: &[f32], z: &mut [f32]) {
 }
 
 /// The constants of the `fastexp` `exp` (`math::exp_split`) in the order of the registers
-/// `s16…s26` that [`head_exps`] loads them into with one `vldmia`.
+/// `s16…s26` that [`head_exps`] loads them into with one `vldmia`, then those of
+/// `math::ln_1p_fast` for `s9…s15` (`libm`'s `LG1…LG4`, `1.0`, and two integer constants as
+/// bits).
 #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
-static EXP_CONSTS: [f32; 11] = [
+static EXP_CONSTS: [f32; 18] = [
     12_582_912.0, // 1.5 · 2²³, `ROUND`
     core::f32::consts::LOG2_E,
     crate::math::LN2_HI,
@@ -490,6 +492,13 @@ static EXP_CONSTS: [f32; 11] = [
     6.0,
     1.0 / 720.0,
     1.0 / 5040.0,
+    f32::from_bits(0x3f2a_aaaa), // LG1
+    f32::from_bits(0x3ecc_ce13), // LG2
+    f32::from_bits(0x3e91_e9ee), // LG3
+    f32::from_bits(0x3e78_9e26), // LG4
+    1.0,
+    f32::from_bits(0x3f80_0000 - 0x3f35_04f3), // moves the exponent step to √2
+    f32::from_bits(0x3f35_04f3),               // √½
 ];
 
 /// One `fastexp` `e^x` of `s0` into `s8` (`s + s q`, `math::exp_fast` for `|x| < 86`), the
@@ -524,12 +533,14 @@ macro_rules! exp_s0_to_s8 {
     };
 }
 
-/// The exponentials of the MDN head (`Head::mixture` with `fastexp`) in assembly, the same
-/// values bit for bit: for `i < K`, `σ[i] = σ_min + e^{a^σ[i]}` (for `|a^σ| ≤ 30`, the clamp
-/// range) and `rest += e^{a^π[i] − m}` for `i ≠ i_max` (for `|a^π[i] − m| < 86`), ascending `i`;
-/// `dynv` is `[σ_min, m, rest]` in, `rest` out. One loop with `exp`'s constants loaded once by
-/// `vldmia` into `s16…s26`. Returns `false` if an argument was out of those ranges (the caller
-/// then runs its Rust loop, which handles every value; what was written here is overwritten).
+/// The exponentials and the log-sum-exp of the MDN head (`Head::mixture` with `fastexp`) in
+/// assembly, the same values bit for bit: for `i < K`, `σ[i] = σ_min + e^{a^σ[i]}` (for
+/// `|a^σ| ≤ 30`, the clamp range) and `rest += e^{a^π[i] − m}` for `i ≠ i_max` (for
+/// `|a^π[i] − m| < 86`), ascending `i`, then `lse = m + ln_1p(rest)` (`math::ln_1p_fast`'s
+/// operations, for `1 + rest ≥ ½`); `dynv` is `[σ_min, m, rest]` in, `lse` out in `dynv[2]`.
+/// One loop with `exp`'s constants loaded once by `vldmia` into `s16…s26` (and `ln_1p`'s into
+/// `s9…s15`). Returns `false` if an argument was out of those ranges (the caller then runs its
+/// Rust loop, which handles every value; what was written here is overwritten).
 #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
 #[inline(always)]
 pub(crate) fn head_exps(
@@ -544,14 +555,15 @@ pub(crate) fn head_exps(
         return false;
     }
     let left: usize;
-    // SAFETY: reads `k ≥ 1` floats at `a_sigma` and at `a_pi`, 11 at `EXP_CONSTS`, 3 at `dynv`;
+    // SAFETY: reads `k ≥ 1` floats at `a_sigma` and at `a_pi`, 18 at `EXP_CONSTS`, 3 at `dynv`;
     // writes at most `k` at `sigma` (a unique borrow) and `dynv[2]`; the pointers advance by
     // post-increment and are discarded; every floating-point register is saved and restored
     // around the block (see `rows!`); the flags are clobbered (no `preserves_flags`).
     unsafe {
         asm!(
             "vpush {{d0-d15}}",
-            "vldmia {t}, {{s16-s26}}",
+            "vldmia {t}!, {{s16-s26}}",
+            "vldmia {t}, {{s9-s15}}",
             "vldmia {d}, {{s27-s29}}",  // σ_min, m, rest
             "2:",
             "vldmia {as}!, {{s0}}",
@@ -573,7 +585,48 @@ pub(crate) fn head_exps(
             "3:",
             "subs {n}, {n}, #1",
             "bne 2b",
+            // lse = m + ln_1p(rest), as `math::ln_1p_fast` (x = rest in s29).
+            "vadd.f32 s0, s29, s13",    // u = 1 + x
+            "vmov {t}, s0",
+            "sub.w {as}, {t}, #0x3f000000",
+            "cmp.w {as}, #0x40800000",  // u ∈ [½, +inf)
+            "bhs 8f",
+            "vmov {as}, {ap}, s14, s15",
+            "add {t}, {t}, {as}",       // ix
+            "lsrs {as}, {t}, #23",
+            "sub.w {as}, {as}, #127",   // k
+            "bfc {t}, #23, #9",
+            "add {t}, {t}, {ap}",
+            "vmov s1, {t}",             // m ∈ [√½, √2)
+            "vmov s2, {as}",
+            "vcvt.f32.s32 s2, s2",      // kf
+            "vsub.f32 s3, s0, s13",
+            "vsub.f32 s3, s29, s3",
+            "vdiv.f32 s3, s3, s0",      // c = (x - (u - 1)) / u
+            "vsub.f32 s1, s1, s13",     // f = m - 1
+            "vadd.f32 s4, s1, s20",
+            "vdiv.f32 s4, s1, s4",      // s = f / (2 + f)
+            "vmul.f32 s5, s4, s4",      // z
+            "vmul.f32 s6, s5, s5",      // w
+            "vmov.f32 s7, s9",
+            "vmla.f32 s7, s6, s11",     // LG1 + w LG3
+            "vmov.f32 s8, s10",
+            "vmla.f32 s8, s6, s12",     // LG2 + w LG4
+            "vmul.f32 s7, s5, s7",
+            "vmla.f32 s7, s6, s8",      // r
+            "vmul.f32 s8, s1, s21",
+            "vmul.f32 s8, s8, s1",      // hfsq = 0.5 f f
+            "vadd.f32 s7, s8, s7",      // hfsq + r
+            "vmla.f32 s3, s2, s19",     // kf LN2_LO + c
+            "vmla.f32 s3, s4, s7",      // s (hfsq + r) + (kf LN2_LO + c)
+            "vsub.f32 s7, s3, s8",
+            "vadd.f32 s7, s7, s1",
+            "vmla.f32 s7, s2, s18",     // + kf LN2_HI
+            "vadd.f32 s29, s28, s7",    // lse = m + ln_1p(rest)
             "vstr s29, [{d}, #8]",
+            "b 9f",
+            "8:",
+            "mov.w {n}, #1",
             "9:",
             "vpop {{d0-d15}}",
             // `t` holds the constants' address until they are loaded, then scratch bits.

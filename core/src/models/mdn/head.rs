@@ -175,23 +175,19 @@ impl Head {
                 i_max = i;
             }
         }
-        // The trip count (`k`) goes through `black_box` so that this stays a loop even where
-        // `k` is a constant: unrolled, LLVM reloads `exp`'s constants for every call (≈ 12
-        // instructions each).
-        let mut rest = -0.0f32; // `Sum for f32` starts at −0.0: the same bits for `K = 1`
-                                // With `fastexp` on the Cortex-M4F: the same loop in assembly (`kernels/m4f.rs`), for
-                                // arguments inside `exp`'s common range; else (and elsewhere) the Rust loop.
+        // With `fastexp` on the Cortex-M4F: the loop and `m + ln_1p(rest)` in assembly
+        // (`kernels/m4f.rs`), for arguments inside `exp`'s and `ln_1p`'s common ranges; else
+        // (and elsewhere) the Rust loop.
         #[cfg(all(
             feature = "fastexp",
             not(feature = "micromath"),
             target_arch = "arm",
             target_abi = "eabihf"
         ))]
-        let done = {
-            let mut dynv = [self.sigma_min, m, rest];
-            let done = crate::kernels::m4f::head_exps(a_sigma, a_pi, sigma, i_max, &mut dynv);
-            rest = dynv[2];
-            done
+        let asm_lse = {
+            let mut dynv = [self.sigma_min, m, -0.0];
+            crate::kernels::m4f::head_exps(a_sigma, a_pi, sigma, i_max, &mut dynv)
+                .then_some(dynv[2])
         };
         #[cfg(not(all(
             feature = "fastexp",
@@ -199,19 +195,26 @@ impl Head {
             target_arch = "arm",
             target_abi = "eabihf"
         )))]
-        let done = false;
-        if !done {
-            rest = -0.0;
-            let pairs = sigma.iter_mut().zip(a_sigma).zip(a_pi).enumerate();
-            for (i, ((s, &a_s), &a_p)) in pairs.take(core::hint::black_box(k)) {
-                // `σ_min + e` is `e` itself when `σ_min = 0`: the same bits as `sigma_of`.
-                *s = self.sigma_min + exp_a_sigma(a_s);
-                if i != i_max {
-                    rest += math::exp(a_p - m);
+        let asm_lse: Option<f32> = None;
+        let lse_pi = match asm_lse {
+            Some(lse) => lse,
+            None => {
+                // The exponentials of σ and π in one loop, sharing `exp`'s constants. Its trip
+                // count (`k`) goes through `black_box` so that this stays a loop even where `k`
+                // is a constant: unrolled, LLVM reloads the constants for every call (≈ 12
+                // instructions each).
+                let mut rest = -0.0f32; // `Sum for f32` starts at −0.0: the same bits for K = 1
+                let pairs = sigma.iter_mut().zip(a_sigma).zip(a_pi).enumerate();
+                for (i, ((s, &a_s), &a_p)) in pairs.take(core::hint::black_box(k)) {
+                    // `σ_min + e` is `e` itself when `σ_min = 0`: the same bits as `sigma_of`.
+                    *s = self.sigma_min + exp_a_sigma(a_s);
+                    if i != i_max {
+                        rest += math::exp(a_p - m);
+                    }
                 }
+                m + math::ln_1p(rest)
             }
-        }
-        let lse_pi = m + math::ln_1p(rest);
+        };
         for (lp, &a) in log_pi.iter_mut().zip(a_pi) {
             *lp = a - lse_pi;
         }
