@@ -130,10 +130,11 @@ impl Head {
         const fn fits(o: usize, k: usize) -> bool {
             o % k == 0 && o / k >= 3
         }
+        // `L` is checked here too (`O = K (L + 2)`), so the length check folds.
         match self.k {
-            2 if fits(O, 2) => self.mixture_with(2, out, buf),
-            3 if fits(O, 3) => self.mixture_with(3, out, buf),
-            4 if fits(O, 4) => self.mixture_with(4, out, buf),
+            2 if fits(O, 2) && self.l == O / 2 - 2 => self.mixture_with(2, out, buf),
+            3 if fits(O, 3) && self.l == O / 3 - 2 => self.mixture_with(3, out, buf),
+            4 if fits(O, 4) && self.l == O / 4 - 2 => self.mixture_with(4, out, buf),
             _ => self.mixture(out, buf),
         }
     }
