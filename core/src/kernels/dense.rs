@@ -85,9 +85,14 @@ pub fn forward_act_asm<const I: usize, const O: usize>(
 ) -> bool {
     #[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
     {
-        let relu = matches!(act, Activation::Relu);
-        if super::m4f::dense_act::<I, O>(w, b, x, pre, post, relu) {
-            if !matches!(act, Activation::Relu | Activation::Identity) {
+        use super::m4f::Post;
+        let mode = match act {
+            Activation::Relu => Post::Relu,
+            Activation::Identity => Post::Copy,
+            _ => Post::Skip,
+        };
+        if super::m4f::dense_act::<I, O>(w, b, x, pre, post, mode) {
+            if mode == Post::Skip {
                 act.forward_fixed(pre, post);
             }
             return true;

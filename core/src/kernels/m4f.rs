@@ -45,14 +45,14 @@ pub(crate) fn dense_act<const I: usize, const O: usize>(
     x: &[f32; I],
     pre: &mut [f32; O],
     post: &mut [f32; O],
-    relu: bool,
+    mode: Post,
 ) -> bool {
     let shape = (8..=16).contains(&I) && O >= 1 || I == 1 && O >= 8 || unrolled_shape(I, O);
     if !shape || w.len() != I * O || b.len() != O {
         return false;
     }
     let n = O;
-    let mask = if relu { u32::MAX } else { 0 };
+    let mask = if mode == Post::Relu { u32::MAX } else { 0 };
     let args = (w.as_ptr(), b.as_ptr(), x.as_ptr());
     let outs = (pre.as_mut_ptr(), post.as_mut_ptr());
     // SAFETY (for every arm): the lengths were checked above — `w` holds `I · n` floats, `b`,
@@ -62,17 +62,30 @@ pub(crate) fn dense_act<const I: usize, const O: usize>(
     // borrows.
     unsafe {
         match (I, O) {
-            (1, 2) => unrolled_1x2(args, outs, mask),
-            (1, 3) => unrolled_1x3(args, outs, mask),
-            (1, 4) => unrolled_1x4(args, outs, mask),
-            (1, 5) => unrolled_1x5(args, outs, mask),
-            (1, 6) => unrolled_1x6(args, outs, mask),
-            (1, 7) => unrolled_1x7(args, outs, mask),
-            (5, 9) => unrolled_5x9(args, outs, mask),
+            (1, 2) => unrolled_1x2(args, outs, mode),
+            (1, 3) => unrolled_1x3(args, outs, mode),
+            (1, 4) => unrolled_1x4(args, outs, mode),
+            (1, 5) => unrolled_1x5(args, outs, mode),
+            (1, 6) => unrolled_1x6(args, outs, mode),
+            (1, 7) => unrolled_1x7(args, outs, mode),
+            (5, 9) => unrolled_5x9(args, outs, mode),
             _ => rows_any::<I>(args, outs, n, mask),
         }
     }
     true
+}
+
+/// What a dense block writes to `post`: a copy of `pre` (identity), ReLU of it, or nothing
+/// (the caller applies another activation; the row loops copy then, only the unrolled blocks
+/// skip it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Post {
+    /// `post = pre`.
+    Copy,
+    /// `post = relu(pre)` on the bits.
+    Relu,
+    /// `post` left to the caller.
+    Skip,
 }
 
 /// Whether `(I, O)` has a fully unrolled kernel (`unrolled_IxO` below).
@@ -312,40 +325,62 @@ macro_rules! unrolled {
         unsafe fn $name(
             (w, b, x): (*const f32, *const f32, *const f32),
             (pre, post): (*mut f32, *mut f32),
-            mask: u32,
+            mode: Post,
         ) {
+            // The rows: biases into the accumulators, weights by whole rows, `pre` stored.
+            macro_rules! rows_text {
+                () => {
+                    concat!(
+                        "vpush {{d0-d15}}\n",
+                        "vldmia {x}, {{", $xr, "}}\n",
+                        "vldmia {b}, {{", $ar, "}}\n",
+                        $(
+                            "vldmia {w}!, {{", $wr, "}}\n",
+                            mlas!(@next [$($ca)*] [$($cw)*] $xs -> []),
+                        )+
+                        "vstmia {pre}, {{", $ar, "}}\n",
+                    )
+                };
+            }
             // SAFETY: reads `I` floats at `x`, `I · O` at `w` (the chunks cover the rows once),
-            // `O` at `b`, writes `O` at `pre` and at `post` — the caller's buffers; the
-            // floating-point registers are saved and restored around the block (see `rows!`).
+            // `O` at `b`, writes `O` at `pre` and (but for `Post::Skip`) at `post` — the
+            // caller's buffers; the floating-point registers are saved and restored around the
+            // block (see `rows!`).
             unsafe {
-                asm!(
-                    "vpush {{d0-d15}}",
-                    concat!("vldmia {x}, {{", $xr, "}}"),
-                    concat!("vldmia {b}, {{", $ar, "}}"),
-                    $(
-                        concat!("vldmia {w}!, {{", $wr, "}}"),
-                        mlas!(@next [$($ca)*] [$($cw)*] $xs -> []),
-                    )+
-                    concat!("vstmia {pre}, {{", $ar, "}}"),
-                    "cbnz r0, 3f",
-                    concat!("vstmia {post}, {{", $ar, "}}"),
-                    "b 4f",
-                    "3:",
-                    $(
-                        concat!("vmov {x}, s", $acc),
-                        "bic {x}, {x}, {x}, asr #31",
-                        "str {x}, [{post}], #4",
-                    )+
-                    "4:",
-                    "vpop {{d0-d15}}",
-                    x = inout(reg) x => _,
-                    w = inout(reg) w => _,
-                    b = in(reg) b,
-                    pre = in(reg) pre,
-                    post = inout(reg) post => _,
-                    // `cbnz` takes a low register.
-                    in("r0") mask,
-                );
+                match mode {
+                    Post::Copy => asm!(
+                        rows_text!(),
+                        concat!("vstmia {post}, {{", $ar, "}}"),
+                        "vpop {{d0-d15}}",
+                        x = in(reg) x,
+                        w = inout(reg) w => _,
+                        b = in(reg) b,
+                        pre = in(reg) pre,
+                        post = in(reg) post,
+                    ),
+                    Post::Relu => asm!(
+                        rows_text!(),
+                        $(
+                            concat!("vmov {x}, s", $acc),
+                            "bic {x}, {x}, {x}, asr #31",
+                            "str {x}, [{post}], #4",
+                        )+
+                        "vpop {{d0-d15}}",
+                        x = inout(reg) x => _,
+                        w = inout(reg) w => _,
+                        b = in(reg) b,
+                        pre = in(reg) pre,
+                        post = inout(reg) post => _,
+                    ),
+                    Post::Skip => asm!(
+                        rows_text!(),
+                        "vpop {{d0-d15}}",
+                        x = in(reg) x,
+                        w = inout(reg) w => _,
+                        b = in(reg) b,
+                        pre = in(reg) pre,
+                    ),
+                }
             }
         }
     };
