@@ -643,12 +643,10 @@ pub(crate) fn head_exps(
             "vdiv.f32 s4, s1, s4",      // s = f / (2 + f)
             "vmul.f32 s5, s4, s4",      // z
             "vmul.f32 s6, s5, s5",      // w
-            "vmov.f32 s7, s9",
-            "vmla.f32 s7, s6, s11",     // LG1 + w LG3
-            "vmov.f32 s8, s10",
-            "vmla.f32 s8, s6, s12",     // LG2 + w LG4
-            "vmul.f32 s7, s5, s7",
-            "vmla.f32 s7, s6, s8",      // r
+            "vmla.f32 s9, s6, s11",     // LG1 + w LG3 (LG1's register: used once)
+            "vmla.f32 s10, s6, s12",    // LG2 + w LG4
+            "vmul.f32 s7, s5, s9",
+            "vmla.f32 s7, s6, s10",     // r
             "vmul.f32 s8, s1, s21",
             "vmul.f32 s8, s8, s1",      // hfsq = 0.5 f f
             "vadd.f32 s7, s8, s7",      // hfsq + r
