@@ -31,7 +31,8 @@ use core::arch::asm;
 
 /// Runs the rows of a dense layer with `I` inputs and `O` outputs:
 /// `pre[o] = b[o] + Σ_i w[o][i] x[i]` (bias first, `i` ascending) and `post[o] = relu(pre[o])`
-/// if `relu`, else `post[o] = pre[o]`, for the shapes where the loop is both smaller and no
+/// for [`Post::Relu`], else `post[o] = pre[o]` (the unrolled blocks leave `post` alone for
+/// [`Post::Skip`]), for the shapes where the loop is both smaller and no
 /// slower than the unrolled Rust rows: `8 ≤ I ≤ 16` (≈ `I + 10` instructions per row against
 /// ≈ `2I + 3`), and `I = 1` with `O ≥ 8` (four rows per pass); and a few small layers fully
 /// unrolled into one inlined block (`I = 1` with `2 ≤ O ≤ 7`, and `5 → 9`, the PRML MDN's
