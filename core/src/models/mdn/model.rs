@@ -189,8 +189,7 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
     }
 
     fn trunk(&mut self, x: &[f32]) -> Result<()> {
-        check_finite("mdn input", x)?;
-        S::forward_checked(&self.layers, &self.params, x, &mut self.pre, &mut self.post)
+        trunk::<S>(&self.layers, &self.params, x, &mut self.pre, &mut self.post)
     }
 
     /// The raw trunk outputs `[a^π, a^σ, a^μ]` for `x`.
@@ -201,9 +200,16 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
 
     /// The conditional mixture `p(t | x)`.
     pub fn forward(&mut self, x: &[f32]) -> Result<Mixture<'_>> {
-        self.trunk(x)?;
-        let out = mlp::output(&self.layers, &self.post);
-        self.head.mixture(out, &mut self.mix)
+        let (layers, params) = (&self.layers, &self.params);
+        mixture::<S>(
+            layers,
+            self.head,
+            params,
+            x,
+            &mut self.pre,
+            &mut self.post,
+            &mut self.mix,
+        )
     }
 
     /// The loss `−ln p(t | x)` for one sample (no gradients).
@@ -286,11 +292,10 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
     /// The refined conditional mode (mean-shift, see [`Mixture::mode`]) to `out` (`L`);
     /// returns `ln p(mode | x)`.
     pub fn mode(&mut self, x: &[f32], out: &mut [f32], search: ModeSearch) -> Result<f32> {
-        let l = self.head.l();
-        self.trunk(x)?;
-        let raw = mlp::output(&self.layers, &self.post);
-        let mix = self.head.mixture(raw, &mut self.mix)?;
-        mix.mode(out, &mut self.scratch[..2 * l], search)
+        let (layers, params) = (&self.layers, &self.params);
+        let (pre, post) = (&mut self.pre, &mut self.post);
+        let mix = mixture::<S>(layers, self.head, params, x, pre, post, &mut self.mix)?;
+        mode(mix, out, &mut self.scratch, search)
     }
 
     /// `ln p(t | x)`.
@@ -307,6 +312,54 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
     pub fn sample(&mut self, x: &[f32], rng: &mut Rng, out: &mut [f32]) -> Result<usize> {
         self.forward(x)?.sample(rng, out)
     }
+}
+
+/// The trunk over slices (what every MDN executor runs): checks that `x` is finite, then the
+/// typed executor `S` (bit-identical to [`mlp::forward`]) on `params`, filling `pre` / `post`.
+/// `layers` must have been checked against `S` ([`check_widths`]).
+pub(crate) fn trunk<S: Widths>(
+    layers: &[Layer],
+    params: &[f32],
+    x: &[f32],
+    pre: &mut [f32],
+    post: &mut [f32],
+) -> Result<()> {
+    check_finite("mdn input", x)?;
+    S::forward_checked(layers, params, x, pre, post)
+}
+
+/// The MDN inference over slices: [`trunk`], then the [`Head`] parses the trunk's outputs into
+/// `mix` (`K (L + 2)`) and returns the [`Mixture`] view. The typed model ([`Mdn::forward`]) and
+/// the in-place one ([`MdnRef`](crate::format::MdnRef), parameters borrowed from a blob in
+/// flash) both run it.
+pub(crate) fn mixture<'m, S: Widths>(
+    layers: &[Layer],
+    head: Head,
+    params: &[f32],
+    x: &[f32],
+    pre: &mut [f32],
+    post: &mut [f32],
+    mix: &'m mut [f32],
+) -> Result<Mixture<'m>> {
+    trunk::<S>(layers, params, x, pre, post)?;
+    head.mixture(mlp::output(layers, post), mix)
+}
+
+/// The refined mode of `mix` ([`Mixture::mode`]) to `out`, with the first `2L` floats of
+/// `scratch` as its scratch.
+pub(crate) fn mode(
+    mix: Mixture<'_>,
+    out: &mut [f32],
+    scratch: &mut [f32],
+    search: ModeSearch,
+) -> Result<f32> {
+    let (l2, len) = (2 * mix.l(), scratch.len());
+    let scratch = scratch.get_mut(..l2).ok_or(Error::ShapeMismatch {
+        what: "mdn mode scratch",
+        expected: l2,
+        found: len,
+    })?;
+    mix.mode(out, scratch, search)
 }
 
 fn batch_len(len: usize, width: usize) -> Result<usize> {
