@@ -585,7 +585,7 @@ fn load_everything(data: &[u8]) -> Vec<&'static str> {
     let mut words = vec![0u32; data.len().div_ceil(4)];
     bytemuck::cast_slice_mut::<u32, u8>(&mut words)[..data.len()].copy_from_slice(data);
     let aligned = &bytemuck::cast_slice::<u32, u8>(&words)[..data.len()];
-    let flash = format::MdnRef::<2, 14, 9>::from_blob(aligned);
+    let flash = format::MdnRef::<2, 64, 14, 9>::from_blob(aligned);
     assert_eq!(flash.is_ok(), Inverse::from_blob(data).is_ok());
     if let (Ok(mut flash), Ok(mut net)) = (flash, Inverse::from_blob(data)) {
         let (mut a, mut b) = ([0.0], [0.0]);

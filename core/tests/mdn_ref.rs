@@ -9,10 +9,10 @@ use embedml::models::mdn::ModeSearch;
 use embedml::{mdn_ref_type, mdn_type, Activation, Parameters, Rng};
 
 type Inverse = mdn_type!(3, 1; 1, 5, 9);
-type InverseRef<'a> = MdnRef<'a, 2, 14, 9, W2<1, 5, 9>>;
+type InverseRef<'a> = MdnRef<'a, 2, 64, 14, 9, W2<1, 5, 9>>;
 /// Two target dimensions, two hidden layers: `K = 2`, `L = 2`, outputs `2 · 4 = 8`.
 type Planar = mdn_type!(2, 2; 2, 6, 4, 8);
-type PlanarRef<'a> = MdnRef<'a, 3, 18, 8, W3<2, 6, 4, 8>>;
+type PlanarRef<'a> = MdnRef<'a, 3, 86, 18, 8, W3<2, 6, 4, 8>>;
 
 fn inverse() -> Inverse {
     let mut net = Inverse::new(
@@ -270,7 +270,7 @@ fn typed_capacities_and_widths_report_expected_and_found() {
     let b = words.bytes();
     // Three trunk layers expected, two found.
     assert_eq!(
-        MdnRef::<3, 14, 9>::from_blob(b).unwrap_err(),
+        MdnRef::<3, 64, 14, 9>::from_blob(b).unwrap_err(),
         FormatError::ShapeMismatch {
             what: "mdn layers",
             expected: 3,
@@ -279,7 +279,7 @@ fn typed_capacities_and_widths_report_expected_and_found() {
     );
     // Twelve outputs (K = 3, L = 2) expected, nine found.
     assert_eq!(
-        MdnRef::<2, 14, 12>::from_blob(b).unwrap_err(),
+        MdnRef::<2, 64, 14, 12>::from_blob(b).unwrap_err(),
         FormatError::ShapeMismatch {
             what: "mdn outputs K (L + 2)",
             expected: 12,
@@ -287,7 +287,15 @@ fn typed_capacities_and_widths_report_expected_and_found() {
         }
     );
     assert_eq!(
-        MdnRef::<2, 13, 9>::from_blob(b).unwrap_err(),
+        MdnRef::<2, 63, 14, 9>::from_blob(b).unwrap_err(),
+        FormatError::ShapeMismatch {
+            what: "mdn parameters",
+            expected: 63,
+            found: 64
+        }
+    );
+    assert_eq!(
+        MdnRef::<2, 64, 13, 9>::from_blob(b).unwrap_err(),
         FormatError::ShapeMismatch {
             what: "mdn units",
             expected: 13,
@@ -296,16 +304,16 @@ fn typed_capacities_and_widths_report_expected_and_found() {
     );
     // Same units (14), other widths: the typed executor refuses them.
     assert_eq!(
-        MdnRef::<2, 14, 9, W2<2, 5, 9>>::from_blob(b).unwrap_err(),
+        MdnRef::<2, 64, 14, 9, W2<2, 5, 9>>::from_blob(b).unwrap_err(),
         FormatError::InvalidValue {
             what: "mdn layer widths (typed widths)",
             index: 0
         }
     );
     // No trunk layer at all: an error, not a panic.
-    assert!(MdnRef::<0, 0, 9>::from_blob(b).is_err());
+    assert!(MdnRef::<0, 0, 0, 9>::from_blob(b).is_err());
     // The runtime-widths executor takes it.
-    assert!(MdnRef::<2, 14, 9>::from_blob(b).is_ok());
+    assert!(MdnRef::<2, 64, 14, 9>::from_blob(b).is_ok());
 }
 
 #[test]

@@ -63,7 +63,7 @@ fn check(data: &[u8]) {
         }
     }
     // The in-place MDN accepts exactly what the RAM loader accepts (aligned), and agrees.
-    let flash = MdnRef::<2, 14, 9>::from_blob(bytes);
+    let flash = MdnRef::<2, 64, 14, 9>::from_blob(bytes);
     assert_eq!(flash.is_ok(), Inverse::from_blob(bytes).is_ok());
     if let (Ok(mut flash), Ok(mut net)) = (flash, Inverse::from_blob(bytes)) {
         let (mut a, mut b) = ([0.0f32], [0.0f32]);

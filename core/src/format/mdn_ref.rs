@@ -45,11 +45,18 @@ type Result2<T> = core::result::Result<T, FormatError>;
 /// assert_eq!(a[0].to_bits(), b[0].to_bits());
 /// ```
 #[derive(Debug, Clone)]
-pub struct MdnRef<'a, const NL: usize, const U: usize, const O: usize, S: Widths = Dyn> {
+pub struct MdnRef<
+    'a,
+    const NL: usize,
+    const P: usize,
+    const U: usize,
+    const O: usize,
+    S: Widths = Dyn,
+> {
     widths: core::marker::PhantomData<S>,
     layers: [Layer; NL],
     head: Head,
-    params: &'a [f32],
+    params: &'a [f32; P],
     input: Option<ScalingView<'a>>,
     output: Option<ScalingView<'a>>,
     pre: [f32; U],
@@ -62,7 +69,7 @@ pub struct MdnRef<'a, const NL: usize, const U: usize, const O: usize, S: Widths
 
 /// The in-place MDN type for `K` components, target dimension `L` and trunk widths (input
 /// first, `K (L + 2)` last): `mdn_ref_type!(3, 1; 1, 5, 9)` is
-/// `MdnRef<'static, 2, 14, 9, W2<1, 5, 9>>`. A last width other than `K (L + 2)` does not
+/// `MdnRef<'static, 2, 64, 14, 9, W2<1, 5, 9>>`. A last width other than `K (L + 2)` does not
 /// compile (as for [`mdn_type!`](crate::mdn_type)).
 #[macro_export]
 macro_rules! mdn_ref_type {
@@ -70,6 +77,7 @@ macro_rules! mdn_ref_type {
         $crate::format::MdnRef<
             'static,
             { [$($size),+].len() - 1 },
+            { $crate::models::mlp::param_count(&[$($size),+]) },
             { $crate::models::mlp::unit_count(&[$($size),+]) },
             { $crate::models::mdn::checked_output_len($k, $l, &[$($size),+]) },
             $crate::__widths_type!($($size),+),
@@ -77,10 +85,12 @@ macro_rules! mdn_ref_type {
     };
 }
 
-impl<'a, const NL: usize, const U: usize, const O: usize, S: Widths> MdnRef<'a, NL, U, O, S> {
+impl<'a, const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
+    MdnRef<'a, NL, P, U, O, S>
+{
     /// Parses `bytes` with every check of [`Mdn::from_blob`](crate::models::mdn::Mdn::from_blob)
     /// (magic, version, kind, trunk layers, `K (L + 2)` = `O`, `σ_min`, widths, activation ids,
-    /// units = `U`, truncation, trailing bytes, CRC, non-finite values) plus the typed widths
+    /// parameters = `P`, units = `U`, truncation, trailing bytes, CRC, non-finite values) plus the typed widths
     /// `S`, and borrows the parameters ([`FormatError::Misaligned`] unless they are 4-byte
     /// aligned).
     pub fn from_blob(bytes: &'a [u8]) -> Result2<Self> {
@@ -90,7 +100,7 @@ impl<'a, const NL: usize, const U: usize, const O: usize, S: Widths> MdnRef<'a, 
             n_out: 1,
             activation: Activation::Identity,
         }; NL];
-        let head = decode(&view, &mut layers, view.param_count(), U, O)?;
+        let head = decode(&view, &mut layers, P, U, O)?;
         check_widths::<S>(&layers).map_err(|_| FormatError::InvalidValue {
             what: "mdn layer widths (typed widths)",
             index: 0,
@@ -99,7 +109,15 @@ impl<'a, const NL: usize, const U: usize, const O: usize, S: Widths> MdnRef<'a, 
             widths: core::marker::PhantomData,
             layers,
             head,
-            params: view.params_f32()?,
+            // `decode` checked the count: the conversion cannot fail.
+            params: view
+                .params_f32()?
+                .try_into()
+                .map_err(|_| FormatError::ShapeMismatch {
+                    what: "mdn parameters",
+                    expected: P,
+                    found: view.param_count(),
+                })?,
             input: view.input_scaling(),
             output: view.output_scaling(),
             pre: [0.0; U],
@@ -120,7 +138,7 @@ impl<'a, const NL: usize, const U: usize, const O: usize, S: Widths> MdnRef<'a, 
     }
 
     /// The parameters, borrowed from the blob (the trunk's, in the MLP order).
-    pub fn params(&self) -> &'a [f32] {
+    pub fn params(&self) -> &'a [f32; P] {
         self.params
     }
 
