@@ -161,12 +161,17 @@ pub fn variance(s: &Stats<'_>, y: usize, i: usize) -> Result<Option<f64>> {
 }
 
 fn variance_with(s: &Stats<'_>, y: usize, i: usize, eps: f64) -> Option<f64> {
+    Some((class_variance(s, y, i)? + eps).max(VAR_FLOOR))
+}
+
+/// `σ²_{y,i} = M2_{y,i} / n_y` without the floor, or `None` for a class with no samples.
+fn class_variance(s: &Stats<'_>, y: usize, i: usize) -> Option<f64> {
     let f = s.total_mean.len();
     let n = *s.class_count.get(y)? as f64;
     if n <= 0.0 {
         return None;
     }
-    Some((s.m2.get(y * f + i)? / n + eps).max(VAR_FLOOR))
+    Some(s.m2.get(y * f + i)? / n)
 }
 
 /// `out[y] = ln P(y) + Σ_i ln N(x_i; μ_{y,i}, σ²_{y,i} + ε)`.
@@ -212,6 +217,54 @@ fn log_norm(var: f64) -> f64 {
     0.5 * (LN_2PI + common::ln64(var))
 }
 
+/// `(key, ln key)` of a memoised logarithm; [`EMPTY_MEMO`] holds no key.
+pub type MemoEntry = [f64; 2];
+
+/// A memo entry with no key (`NaN`, which is never an argument): its logarithm is computed.
+pub const EMPTY_MEMO: MemoEntry = [f64::NAN, f64::NAN];
+
+/// The logarithms [`fill_log_tables`] last took, keyed by their exact arguments, so that a
+/// refill computes only those whose argument changed (see [`fill_log_tables`]). Entries start
+/// as [`EMPTY_MEMO`]; any content gives the same tables (a key is reused only when it equals
+/// the argument bit for bit), so a memo can only save work, never change a result.
+#[derive(Debug)]
+pub struct LogMemo<'a> {
+    /// `(σ²_{y,i}, ln σ²_{y,i})` per entry (`C · F`, at `y · F + i`), `σ²` without the floor.
+    pub var: &'a mut [MemoEntry],
+    /// `(num_y, ln num_y)` of each class's prior ratio (`C`).
+    pub prior: &'a mut [MemoEntry],
+    /// `(den, ln den)` of the prior ratio (shared by the classes).
+    pub den: &'a mut MemoEntry,
+}
+
+/// `ln x` through the memo entry `m`: computed only when `x` differs from its key.
+#[inline]
+fn memo_ln(x: f64, m: &mut MemoEntry) -> f64 {
+    if x.to_bits() != m[0].to_bits() {
+        *m = [x, common::ln64(x)];
+    }
+    m[1]
+}
+
+/// Ratio `ε / σ²` below which `ln(σ² + ε)` is taken as `ln σ² + ln(1 + ε/σ²)` with a series.
+const SERIES_MAX: f64 = 1.0 / 65536.0;
+
+/// `ln(max(σ² + ε, 1e-300))` for the tables, `v = σ²_{y,i}` (no floor). When `v ≥ 1e-300` and
+/// `ε ≤ 2^-16 v` (every entry of non-degenerate data, as `ε` is `1e-9` of the largest variance
+/// by default): `ln v + ln(1 + r)`, `r = ε/v`, by the series `r − r²/2 + r³/3` (error below
+/// `r⁴/4 ≤ 2^-66`), where `ln v` depends on class `y`'s statistics only and goes through the
+/// memo `m`. Otherwise (a feature almost constant within the class) the logarithm of the
+/// floored variance itself, every time.
+#[inline]
+fn ln_floored_variance(v: f64, eps: f64, m: &mut MemoEntry) -> f64 {
+    if v >= VAR_FLOOR && eps <= v * SERIES_MAX {
+        let r = eps / v;
+        memo_ln(v, m) + r * (1.0 - r * (0.5 - r / 3.0))
+    } else {
+        common::ln64((v + eps).max(VAR_FLOOR))
+    }
+}
+
 /// Fills the tables of the `f32` prediction path ([`super::tables`]), from the terms of
 /// [`joint_log_likelihood`] split into what depends on `x` and what does not:
 /// `offset[y] = ln P(y) − Σ_i ½ (ln 2π + ln σ²_{y,i})` (summed in `f64`, then rounded; `−∞` for a
@@ -219,42 +272,66 @@ fn log_norm(var: f64) -> f64 {
 /// 1 / (2 σ²_{y,i})` as `f32` (kept within `[f32::MIN_POSITIVE, f32::MAX]`), with `σ²` the
 /// same variance (`+ ε`, floored) as the `f64` path. A mean beyond the `f32` range is
 /// [`Error::NonFinite`].
+///
+/// **Refilling after learning.** Every `update` moves the variance floor `ε` (it is
+/// `var_smoothing` times the largest variance over *all* samples), so every entry changes,
+/// but the expensive part does not: `ln(σ² + ε)` is taken as `ln σ² + ln(1 + ε/σ²)`
+/// (`ln_floored_variance`: a series for the small correction, exact to `f64` rounding), and
+/// `ln σ²` and the prior's logarithms (`ln num_y − ln den`, as [`common::log_ratio`]) go
+/// through `memo`, keyed by their exact arguments. After an `update` of class `y` a refill
+/// takes `F + 2` logarithms (class `y`'s variances, its prior numerator, the denominator)
+/// instead of `C·F + 2C`, plus the divisions and series of every entry for the new `ε`; the
+/// tables are **bit for bit** those of a fill from an empty memo, whatever changed (an
+/// `update`, `forget`, a new prior), since a logarithm is reused only for the same argument.
 pub fn fill_log_tables(
     s: &Stats<'_>,
     offset: &mut [f32],
     mean: &mut [f32],
     half_precision: &mut [f32],
+    memo: &mut LogMemo<'_>,
 ) -> Result<()> {
     let (c, f) = (s.class_count.len(), s.total_mean.len());
     check_dims(c, s.mean.len(), s.m2.len(), f, s.total_m2.len(), f)?;
     check_len("gaussian offset table", c, offset.len())?;
     check_len("gaussian mean table", c * f, mean.len())?;
     check_len("gaussian precision table", c * f, half_precision.len())?;
+    check_len("gaussian variance log memo", c * f, memo.var.len())?;
+    check_len("gaussian prior log memo", c, memo.prior.len())?;
     common::check_prior(c, s.prior)?;
     let total: f64 = s.class_count.iter().map(|&v| v as f64).sum();
     let eps = epsilon(s);
-    for (y, o) in offset.iter_mut().enumerate() {
-        let mut acc = common::log_prior_of(s.class_count, s.prior, total, y);
-        let (Some(means), Some(halves)) = (
-            mean.get_mut(y * f..(y + 1) * f),
-            half_precision.get_mut(y * f..(y + 1) * f),
+    for (y, (o, m_prior)) in offset.iter_mut().zip(memo.prior.iter_mut()).enumerate() {
+        // `ln P(y)`: `common::log_ratio` of the prior ratio, through the memo.
+        let (num, den) = common::prior_ratio64(s.class_count, s.prior, total, y);
+        let mut acc = if num <= 0.0 || den <= 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            memo_ln(num, m_prior) - memo_ln(den, memo.den)
+        };
+        let rows = y * f..(y + 1) * f;
+        let (Some(means), Some(halves), Some(memos)) = (
+            mean.get_mut(rows.clone()),
+            half_precision.get_mut(rows.clone()),
+            memo.var.get_mut(rows),
         ) else {
             break; // checked above (no panic path)
         };
-        for (i, (m, h)) in means.iter_mut().zip(halves).enumerate() {
-            match variance_with(s, y, i, eps) {
+        for (i, ((m, h), mv)) in means.iter_mut().zip(halves).zip(memos).enumerate() {
+            match class_variance(s, y, i) {
                 None => {
                     acc = f64::NEG_INFINITY;
                     (*m, *h) = (0.0, 0.0);
                 }
-                Some(var) => {
-                    acc -= log_norm(var);
+                Some(v) => {
+                    acc -= 0.5 * (LN_2PI + ln_floored_variance(v, eps, mv));
                     *m = s.mean.get(y * f + i).copied().unwrap_or(0.0) as f32;
                     if !m.is_finite() {
                         return Err(Error::NonFinite {
                             what: "gaussian mean (beyond the f32 range of the tables)",
                         });
                     }
+                    // The same floored variance as the `f64` path (`variance_with`).
+                    let var = (v + eps).max(VAR_FLOOR);
                     // Kept in [f32::MIN_POSITIVE, f32::MAX]: never 0 · ∞ = NaN in a prediction.
                     let half = 0.5 / var;
                     *h = half.clamp(f32::MIN_POSITIVE as f64, f32::MAX as f64) as f32;
