@@ -135,7 +135,18 @@ pub fn forget(s: &mut StatsMut<'_>, factor: f32) -> Result<()> {
 
 /// `ε = var_smoothing · max_i Var(x_i)` over all samples.
 pub fn epsilon(s: &Stats<'_>) -> f64 {
-    let n: f64 = s.class_count.iter().map(|&v| v as f64).sum();
+    epsilon_of(s, sample_count(s))
+}
+
+/// `n = Σ_y n_y`, the number of samples (summed in `f64`).
+fn sample_count(s: &Stats<'_>) -> f64 {
+    s.class_count.iter().map(|&v| v as f64).sum()
+}
+
+/// [`epsilon`] for `n` = [`sample_count`]. Not inlined: both paths call it (one copy in the
+/// firmware).
+#[inline(never)]
+fn epsilon_of(s: &Stats<'_>, n: f64) -> f64 {
     if n <= 0.0 {
         return 0.0;
     }
@@ -238,7 +249,7 @@ pub struct LogMemo<'a> {
 }
 
 /// `ln x` through the memo entry `m`: computed only when `x` differs from its key.
-#[inline]
+#[inline(never)] // three call sites, each a logarithm: one copy in the firmware
 fn memo_ln(x: f64, m: &mut MemoEntry) -> f64 {
     if x.to_bits() != m[0].to_bits() {
         *m = [x, common::ln64(x)];
@@ -246,12 +257,15 @@ fn memo_ln(x: f64, m: &mut MemoEntry) -> f64 {
     m[1]
 }
 
+/// `1/3` rounded to `f64` (a product instead of a soft-float division).
+const THIRD: f64 = 1.0 / 3.0;
+
 /// Ratio `ε / σ²` below which `ln(σ² + ε)` is taken as `ln σ² + ln(1 + ε/σ²)` with a series.
 const SERIES_MAX: f64 = 1.0 / 65536.0;
 
 /// `ln(max(σ² + ε, 1e-300))` for the tables, `v = σ²_{y,i}` (no floor). When `v ≥ 1e-300` and
 /// `ε ≤ 2^-16 v` (every entry of non-degenerate data, as `ε` is `1e-9` of the largest variance
-/// by default): `ln v + ln(1 + r)`, `r = ε/v`, by the series `r − r²/2 + r³/3` (error below
+/// by default): `ln v + ln(1 + r)`, `r = ε/v`, by the series `r − r²/2 + r³/3` (as `r (1 − r (½ − r · ⅓))`; error below
 /// `r⁴/4 ≤ 2^-66`), where `ln v` depends on class `y`'s statistics only and goes through the
 /// memo `m`. Otherwise (a feature almost constant within the class) the logarithm of the
 /// floored variance itself, every time.
@@ -259,7 +273,7 @@ const SERIES_MAX: f64 = 1.0 / 65536.0;
 fn ln_floored_variance(v: f64, eps: f64, m: &mut MemoEntry) -> f64 {
     if v >= VAR_FLOOR && eps <= v * SERIES_MAX {
         let r = eps / v;
-        memo_ln(v, m) + r * (1.0 - r * (0.5 - r / 3.0))
+        memo_ln(v, m) + r * (1.0 - r * (0.5 - r * THIRD))
     } else {
         common::ln64((v + eps).max(VAR_FLOOR))
     }
@@ -298,8 +312,8 @@ pub fn fill_log_tables(
     check_len("gaussian variance log memo", c * f, memo.var.len())?;
     check_len("gaussian prior log memo", c, memo.prior.len())?;
     common::check_prior(c, s.prior)?;
-    let total: f64 = s.class_count.iter().map(|&v| v as f64).sum();
-    let eps = epsilon(s);
+    let total = sample_count(s);
+    let eps = epsilon_of(s, total);
     for (y, (o, m_prior)) in offset.iter_mut().zip(memo.prior.iter_mut()).enumerate() {
         // `ln P(y)`: `common::log_ratio` of the prior ratio, through the memo.
         let (num, den) = common::prior_ratio64(s.class_count, s.prior, total, y);

@@ -314,7 +314,7 @@ impl<const C: usize, const F: usize> GaussianNb<C, F> {
             memo_prior: [gaussian::EMPTY_MEMO; C],
             memo_den: gaussian::EMPTY_MEMO,
         };
-        t.rebuild(self)?;
+        t.refresh(self)?; // the memo is empty: every logarithm is taken
         Ok(t)
     }
 }
