@@ -334,9 +334,52 @@ fn gaussian_refresh_after_random_updates_equals_rebuild() {
                 "seed {seed} step {k}"
             );
             refreshes += 1;
+            // Each entry is the f64 path's term rounded once (within 2 f32 ulps): one
+            // logarithm of a product of variances plus the floor's series is the sum of
+            // the logarithms.
+            let n: f64 = nb.class_count().iter().map(|&c| c as f64).sum();
+            for c in 0..4 {
+                let count = nb.class_count()[c] as f64;
+                if count == 0.0 {
+                    assert_eq!(t.offset()[c], f32::NEG_INFINITY);
+                    continue;
+                }
+                let mut want = (count / n).ln();
+                for i in 0..6 {
+                    let var = nb.variance(c, i).unwrap().unwrap();
+                    want -= 0.5 * ((2.0 * std::f64::consts::PI).ln() + var.ln());
+                    let h = t.half_precision()[c][i] as f64;
+                    let want_h = (0.5 / var).min(f32::MAX as f64); // saturated, as documented
+                    assert!(
+                        (h - want_h).abs() <= f32::EPSILON as f64 * h,
+                        "{h} vs {want_h}"
+                    );
+                    assert_eq!(t.mean()[c][i], nb.mean()[c][i] as f32);
+                }
+                let got = t.offset()[c] as f64;
+                let tol = 2.0 * f32::EPSILON as f64 * want.abs().max(1.0);
+                assert!((got - want).abs() <= tol, "{got} vs {want}");
+            }
         }
     }
-    assert_eq!(refreshes, 5 * 150 + 4 * 400);
+    // Variances beyond the f32 range (1e-50 and 1e50): the series' ratio is then taken in f64.
+    for scale in [1e-25f32, 1e25] {
+        let mut rng = Rng::new(9);
+        let mut nb = GaussianNb::<3, 2>::new();
+        let mut t = nb.log_tables().unwrap();
+        for k in 0..60 {
+            let y = k % 3;
+            let x = [scale * (y as f32 + rng.normal()), scale * rng.normal()];
+            nb.update(&x, y).unwrap();
+            t.refresh_class(&nb, y).unwrap();
+            assert_eq!(gaussian_bits(&t), gaussian_bits(&nb.log_tables().unwrap()));
+            refreshes += 1;
+        }
+        // (The precisions saturate at the f32 range there, as documented: only the offsets
+        // are checked, finite.)
+        assert!(t.offset().iter().all(|o| o.is_finite()));
+    }
+    assert_eq!(refreshes, 5 * 150 + 4 * 400 + 2 * 60);
     let mut nb = GaussianNb::<3, 4>::new();
     nb.update(&rows[0].0, 0).unwrap();
     let mut t = nb.log_tables().unwrap();

@@ -284,7 +284,7 @@ impl<const C: usize, const F: usize> MultinomialTables<C, F> {
 }
 
 /// `f32` tables of a [`GaussianNb`] (see the module docs), with the memo of the logarithms
-/// they were built from ([`gaussian::LogMemo`]: `(C·F + C + 1)` pairs of `f64`), so that
+/// they were built from ([`gaussian::LogMemo`]: `2C + 1` pairs of `f64`), so that
 /// [`refresh`](Self::refresh) after learning recomputes only the logarithms whose argument
 /// changed. Equality compares the tables, not the memo.
 #[derive(Debug, Clone)]
@@ -292,7 +292,7 @@ pub struct GaussianTables<const C: usize, const F: usize> {
     offset: [f32; C],
     mean: [[f32; F]; C],
     half_precision: [[f32; F]; C],
-    memo_var: [[gaussian::MemoEntry; F]; C],
+    memo_row: [gaussian::MemoEntry; C],
     memo_prior: [gaussian::MemoEntry; C],
     memo_den: gaussian::MemoEntry,
 }
@@ -310,7 +310,7 @@ impl<const C: usize, const F: usize> GaussianNb<C, F> {
             offset: [0.0; C],
             mean: [[0.0; F]; C],
             half_precision: [[0.0; F]; C],
-            memo_var: [[gaussian::EMPTY_MEMO; F]; C],
+            memo_row: [gaussian::EMPTY_MEMO; C],
             memo_prior: [gaussian::EMPTY_MEMO; C],
             memo_den: gaussian::EMPTY_MEMO,
         };
@@ -323,7 +323,7 @@ impl<const C: usize, const F: usize> GaussianTables<C, F> {
     /// Recomputes every entry from `nb`'s statistics, every logarithm included (the memo is
     /// emptied first).
     pub fn rebuild(&mut self, nb: &GaussianNb<C, F>) -> Result<()> {
-        self.memo_var = [[gaussian::EMPTY_MEMO; F]; C];
+        self.memo_row = [gaussian::EMPTY_MEMO; C];
         self.memo_prior = [gaussian::EMPTY_MEMO; C];
         self.memo_den = gaussian::EMPTY_MEMO;
         self.refresh(nb)
@@ -342,7 +342,7 @@ impl<const C: usize, const F: usize> GaussianTables<C, F> {
             self.mean.as_flattened_mut(),
             self.half_precision.as_flattened_mut(),
             &mut gaussian::LogMemo {
-                var: self.memo_var.as_flattened_mut(),
+                row: &mut self.memo_row,
                 prior: &mut self.memo_prior,
                 den: &mut self.memo_den,
             },
