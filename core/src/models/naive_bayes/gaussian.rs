@@ -349,23 +349,25 @@ fn table_entry(v: f64, eps: f64, p: Product, corr: f32) -> (Product, f32, f32) {
 /// `offset[y] = ln P(y) − Σ_i ½ (ln 2π + ln σ²_{y,i})` (in `f64`, then rounded; `−∞` for a
 /// class with no samples), `mean[y · F + i] = μ_{y,i}` and `half_precision[y · F + i] =
 /// 1 / (2 σ²_{y,i})` as `f32` (kept within `[f32::MIN_POSITIVE, f32::MAX]`), with `σ²` the
-/// same variance (`+ ε`, floored) as the `f64` path. A mean beyond the `f32` range is
-/// [`Error::NonFinite`].
+/// variance of the `f64` path (`M2 / n + ε`, floored; here `M2 · (1/n)`, within an `f64` ulp,
+/// and `1/σ²` taken in `f32`, within an `f32` ulp). Each entry is the `f64` path's term to
+/// ≈ 2 `f32` ulps (pinned by `core/tests/naive_bayes_f32.rs`). A mean beyond the `f32` range
+/// is [`Error::NonFinite`].
 ///
-/// **Few logarithms** (soft-float on a Cortex-M4F, ≈ 3 000 instructions each). Each class's
+/// **Few logarithms** (soft-float on a Cortex-M4F, ≈ 2 900 instructions each). Each class's
 /// `Σ_i ln(σ²_{y,i} + ε)` is one logarithm: with `v = σ²` (no floor) and `ε ≤ 2^-16 v` (every
 /// feature of non-degenerate data; `ε` is `1e-9` of the largest variance by default),
-/// `ln(v + ε) = ln v + c`, `c = −ln(1 − s) = s + s²/2 + s³/3` with `s = ε/(v + ε)` (error
-/// below `s⁴/4 ≤ 2^-66`), and `Σ_i ln v_i` is the logarithm of the product of the `v_i`
-/// (mantissas multiplied, exponents added: no overflow); a feature almost constant within the
-/// class enters the product as `max(v + ε, 1e-300)` itself. `ln P(y) = ln num_y − ln den` as
-/// [`common::log_ratio`] takes it. These logarithms go through `memo`, keyed by their exact
-/// arguments, and the floor `ε`, which moves with every sample, only enters through the
-/// series (products, no logarithm, no division beyond `1/(σ² + ε)`, which the precision
-/// needs anyway). So after an `update` of class `y` a refill takes three logarithms (class
-/// `y`'s product, its prior numerator, the denominator) and recomputes the rest of every entry;
-/// the tables are **bit for bit** those of a fill from an empty memo, whatever changed (an
-/// `update`, `forget`, a new prior), since a logarithm is reused only for the same argument.
+/// `ln(v + ε) = ln v + c`, `c = −ln(1 − r) = r + r²/2 + r³/3` with `r = ε/(v + ε)` (in `f32`;
+/// truncation error below `r⁴/4 ≤ 2^-66`), and `Σ_i ln v_i` is the logarithm of the product
+/// of the `v_i` (mantissas multiplied, exponents added: no overflow); a feature almost
+/// constant within the class enters the product as `max(v + ε, 1e-300)` itself.
+/// `ln P(y) = ln num_y − ln den` as [`common::log_ratio`] takes it. These logarithms go
+/// through `memo`, keyed by their exact arguments; the floor `ε`, which moves with every
+/// sample, only enters through the series. So after an `update` of class `y` a refill takes
+/// three logarithms (class `y`'s product, its prior numerator, the denominator) instead of
+/// `2C + 1` and recomputes the rest of every entry; the tables are **bit for bit** those of a
+/// fill from an empty memo, whatever changed (an `update`, `forget`, a new prior), since a
+/// logarithm is reused only for the same argument.
 pub fn fill_log_tables(
     s: &Stats<'_>,
     offset: &mut [f32],
