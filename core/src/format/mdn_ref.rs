@@ -21,7 +21,7 @@ type Result2<T> = core::result::Result<T, FormatError>;
 /// 4-byte aligned ([`include_blob!`](crate::include_blob) does it). The math is the typed
 /// [`Mdn`](crate::models::mdn::Mdn)'s, the same slice functions: the trunk through the typed
 /// executor `S` (bit-identical to [`mlp::forward`](crate::models::mlp::forward)), then the
-/// [`Head`] into a [`Mixture`], so every figure (π, σ, μ, mean, mode, density) is bit-identical
+/// [`Head`] into a [`Mixture`] (as [`Mdn::forward`](crate::models::mdn::Mdn::forward)), so every figure (π, σ, μ, mean, mode, density) is bit-identical
 /// to the RAM model's. Use [`Mdn::from_blob`](crate::models::mdn::Mdn::from_blob) instead where
 /// the device keeps training. Name the type with [`mdn_ref_type!`](crate::mdn_ref_type).
 ///
@@ -197,15 +197,8 @@ impl<'a, const NL: usize, const P: usize, const U: usize, const O: usize, S: Wid
     /// returns `ln p(mode | x)`.
     pub fn mode(&mut self, x: &[f32], out: &mut [f32], search: ModeSearch) -> Result<f32> {
         let (pre, post) = (&mut self.pre, &mut self.post);
-        let mix = mdn::mixture::<S>(
-            &self.layers,
-            self.head,
-            self.params,
-            x,
-            pre,
-            post,
-            &mut self.mix,
-        )?;
+        let (layers, params) = (&self.layers, self.params);
+        let mix = mdn::mixture::<S>(layers, self.head, params, x, pre, post, &mut self.mix)?;
         mdn::mode(mix, out, &mut self.scratch, search)
     }
 

@@ -200,16 +200,9 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
 
     /// The conditional mixture `p(t | x)`.
     pub fn forward(&mut self, x: &[f32]) -> Result<Mixture<'_>> {
-        let (layers, params) = (&self.layers, &self.params);
-        mixture::<S>(
-            layers,
-            self.head,
-            params,
-            x,
-            &mut self.pre,
-            &mut self.post,
-            &mut self.mix,
-        )
+        self.trunk(x)?;
+        let out = mlp::output(&self.layers, &self.post);
+        self.head.mixture(out, &mut self.mix)
     }
 
     /// The loss `−ln p(t | x)` for one sample (no gradients).
@@ -292,9 +285,9 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
     /// The refined conditional mode (mean-shift, see [`Mixture::mode`]) to `out` (`L`);
     /// returns `ln p(mode | x)`.
     pub fn mode(&mut self, x: &[f32], out: &mut [f32], search: ModeSearch) -> Result<f32> {
-        let (layers, params) = (&self.layers, &self.params);
-        let (pre, post) = (&mut self.pre, &mut self.post);
-        let mix = mixture::<S>(layers, self.head, params, x, pre, post, &mut self.mix)?;
+        self.trunk(x)?;
+        let raw = mlp::output(&self.layers, &self.post);
+        let mix = self.head.mixture(raw, &mut self.mix)?;
         mode(mix, out, &mut self.scratch, search)
     }
 
@@ -314,8 +307,10 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
     }
 }
 
-/// The trunk over slices (what every MDN executor runs): checks that `x` is finite, then the
-/// typed executor `S` (bit-identical to [`mlp::forward`]) on `params`, filling `pre` / `post`.
+/// The trunk over slices (what every MDN executor runs: the typed [`Mdn`] and the in-place
+/// [`MdnRef`](crate::format::MdnRef), whose parameters are borrowed from a blob in flash):
+/// checks that `x` is finite, then the typed executor `S` (bit-identical to [`mlp::forward`])
+/// on `params`, filling `pre` / `post`; the [`Head`] then parses `mlp::output(layers, post)`.
 /// `layers` must have been checked against `S` ([`check_widths`]).
 pub(crate) fn trunk<S: Widths>(
     layers: &[Layer],
@@ -328,10 +323,10 @@ pub(crate) fn trunk<S: Widths>(
     S::forward_checked(layers, params, x, pre, post)
 }
 
-/// The MDN inference over slices: [`trunk`], then the [`Head`] parses the trunk's outputs into
-/// `mix` (`K (L + 2)`) and returns the [`Mixture`] view. The typed model ([`Mdn::forward`]) and
-/// the in-place one ([`MdnRef`](crate::format::MdnRef), parameters borrowed from a blob in
-/// flash) both run it.
+/// [`trunk`], then the [`Head`] parses the trunk's outputs into `mix` (`K (L + 2)`) and
+/// returns the [`Mixture`] view: what [`Mdn::forward`] does, as one function for the in-place
+/// [`MdnRef`](crate::format::MdnRef) (whose `forward` and `mode` then share one copy of it in
+/// the firmware).
 pub(crate) fn mixture<'m, S: Widths>(
     layers: &[Layer],
     head: Head,
