@@ -17,28 +17,33 @@ type Result2<T> = core::result::Result<T, FormatError>;
 /// flash): the parameters are never copied; only the trunk's activations (`2·U` floats), the
 /// parsed mixture and the mode search's scratch (`O` floats each) live in RAM.
 ///
-/// The parameters are borrowed as `&[f32]` ([`BlobView::params_f32`]), so the blob must be
+/// The parameters are borrowed as `&[f32; P]` ([`BlobView::params_f32`]), so the blob must be
 /// 4-byte aligned ([`include_blob!`](crate::include_blob) does it). The math is the typed
 /// [`Mdn`](crate::models::mdn::Mdn)'s, the same slice functions: the trunk through the typed
 /// executor `S` (bit-identical to [`mlp::forward`](crate::models::mlp::forward)), then the
-/// [`Head`] into a [`Mixture`] (as [`Mdn::forward`](crate::models::mdn::Mdn::forward)), so every figure (π, σ, μ, mean, mode, density) is bit-identical
-/// to the RAM model's. Use [`Mdn::from_blob`](crate::models::mdn::Mdn::from_blob) instead where
-/// the device keeps training. Name the type with [`mdn_ref_type!`](crate::mdn_ref_type).
+/// [`Head`] into a [`Mixture`] (as [`Mdn::forward`](crate::models::mdn::Mdn::forward)), so
+/// every figure (π, σ, μ, mean, mode, density, samples) is bit-identical to the RAM model's.
+/// Use [`Mdn::from_blob`](crate::models::mdn::Mdn::from_blob) instead where the device keeps
+/// training. Name the type with [`mdn_ref_type!`](crate::mdn_ref_type).
 ///
 /// ```
-/// use embedml::format::Aligned;
+/// use embedml::format::{Aligned, MdnRef};
+/// use embedml::models::fixed::W2;
 /// use embedml::models::mdn::ModeSearch;
-/// use embedml::{mdn_ref_type, mdn_type, Activation, Rng};
+/// use embedml::{mdn_type, Activation, Rng};
 ///
 /// // PRML Fig 5.19: 1 input, 5 tanh units, K = 3 components, L = 1 target.
-/// let mut net = <mdn_type!(3, 1; 1, 5, 9)>::new(
-///     &[1, 5, 9], &[Activation::Tanh, Activation::Identity], 3, 1, 0.0).unwrap();
+/// type Inverse = mdn_type!(3, 1; 1, 5, 9);
+/// let mut net = Inverse::new(&[1, 5, 9], &[Activation::Tanh, Activation::Identity], 3, 1, 0.0)
+///     .unwrap();
 /// net.init_default(&mut Rng::new(0));
-/// // On a device: `static BLOB: &[u8] = embedml::include_blob!("inverse.bin");`
-/// let mut blob = Aligned([0u8; 332]);
-/// let n = net.to_blob(&mut blob.0).unwrap();
+/// let mut blob = Aligned([0u8; Inverse::BLOB_LEN]);
+/// net.to_blob(&mut blob.0).unwrap();
 ///
-/// let mut flash = <mdn_ref_type!(3, 1; 1, 5, 9)>::from_blob(&blob.0[..n]).unwrap();
+/// // On a device, from flash: `static BLOB: &[u8] = embedml::include_blob!("inverse.bin");`
+/// // then `<embedml::mdn_ref_type!(3, 1; 1, 5, 9)>::from_blob(BLOB)` (a `'static` borrow).
+/// let mut flash = MdnRef::<2, 64, 14, 9, W2<1, 5, 9>>::from_blob(&blob.0).unwrap();
+/// assert_eq!(flash.params().as_ptr(), blob.0[blob.0.len() - 256..].as_ptr().cast());
 /// let (mut a, mut b) = ([0.0], [0.0]);
 /// flash.mode(&[0.5], &mut a, ModeSearch::default()).unwrap();
 /// net.mode(&[0.5], &mut b, ModeSearch::default()).unwrap();
