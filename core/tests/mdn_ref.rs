@@ -346,3 +346,34 @@ fn include_blob_gives_an_in_place_model() {
         assert_eq!(a[0].to_bits(), b[0].to_bits());
     }
 }
+
+#[test]
+fn a_mode_search_without_room_is_an_error_not_a_panic() {
+    // K = 1, L = 3, no hidden layer: K (L + 2) = 5 outputs, the mode search needs 2L = 6 floats
+    // of scratch (it indexed past the end before): both models report it.
+    type Linear = mdn_type!(1, 3; 2, 5);
+    let mut net = Linear::new(&[2, 5], &[Activation::Identity], 1, 3, 0.0).unwrap();
+    net.init_default(&mut Rng::new(3));
+    let blob = to_vec(|o| net.to_blob(o));
+    let words = Words::new(&blob);
+    let mut flash = MdnRef::<1, 15, 5, 5>::from_blob(words.bytes()).unwrap();
+    let scratch = Err(embedml::Error::ShapeMismatch {
+        what: "mdn mode scratch",
+        expected: 6,
+        found: 5,
+    });
+    let mut m = [0.0; 3];
+    assert_eq!(
+        net.mode(&[0.1, 0.2], &mut m, ModeSearch::default()),
+        scratch
+    );
+    assert_eq!(
+        flash.mode(&[0.1, 0.2], &mut m, ModeSearch::default()),
+        scratch
+    );
+    // Everything else works, bit for bit.
+    let (mut a, mut b) = ([0.0; 3], [0.0; 3]);
+    flash.mean(&[0.1, 0.2], &mut a).unwrap();
+    net.mean(&[0.1, 0.2], &mut b).unwrap();
+    assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits));
+}

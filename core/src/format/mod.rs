@@ -3,8 +3,8 @@
 //! The host writes a blob (`embedml export`, or [`Mlp::to_blob`](crate::models::mlp::Mlp::to_blob));
 //! the device embeds it in flash ([`include_blob!`](crate::include_blob)) and either loads it into
 //! a typed model ([`Mlp::from_blob`](crate::models::mlp::Mlp::from_blob), a RAM copy that can keep
-//! training) or runs it **in place** from flash ([`MlpRef`], inference only, no copy of the
-//! parameters). Parsing never panics: every malformed input gives a [`FormatError`].
+//! training) or runs it **in place** from flash ([`MlpRef`], [`MdnRef`]: inference only, no
+//! copy of the parameters). Parsing never panics: every malformed input gives a [`FormatError`].
 //!
 //! ## Byte layout (all integers and floats little-endian)
 //!
