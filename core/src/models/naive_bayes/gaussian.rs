@@ -149,15 +149,15 @@ fn sample_count(s: &Stats<'_>) -> f64 {
 /// firmware).
 #[inline(never)]
 fn epsilon_of(s: &Stats<'_>, n: f64) -> f64 {
-    if n <= 0.0 {
+    if le(n, 0.0) {
         return 0.0;
     }
     // `max_i (M2_i / n)` as `(max_i M2_i) / n`: the same value (rounding is monotone), one
-    // division.
+    // division; `M2 ≥ 0` compared on the bits (`le`).
     let max_m2 = s
         .total_m2
         .iter()
-        .fold(0.0f64, |m, &v| if v > m { v } else { m });
+        .fold(0.0f64, |m, &v| if le(v, m) { m } else { v });
     s.var_smoothing * (max_m2 / n)
 }
 
@@ -274,9 +274,9 @@ fn memo_ln(x: f64, m: &mut MemoEntry) -> f64 {
 /// `ln 2` in `f64`.
 const LN_2: f64 = core::f64::consts::LN_2;
 
-/// Ratio `ε / σ²` up to which `ln(σ² + ε)` is taken as `ln σ² − ln(1 − ε/(σ² + ε))`, the
-/// second term by a series.
-const SERIES_MAX: f64 = 1.0 / 65536.0;
+/// `ln(σ² + ε)` is taken as `ln σ² − ln(1 − ε/(σ² + ε))`, the second term by a series, for
+/// `ε ≤ 2^-SERIES_LOG2 · σ²`.
+const SERIES_LOG2: u64 = 16;
 
 /// A positive product `m · 2^e`, `m ∈ [1, 2)`, kept without overflow or underflow: the
 /// exponents are added as integers (read from the bits), only the mantissas multiplied.
@@ -315,22 +315,35 @@ impl Product {
     }
 }
 
+/// `a ≤ b` for non-negative `a`, `b` (`−0` counts as `0`; no NaN), by an integer comparison of
+/// their bits (non-negative doubles are ordered as their bit patterns): on a Cortex-M4F an `f64`
+/// comparison is a soft-float call.
+#[inline]
+fn le(a: f64, b: f64) -> bool {
+    const MAGNITUDE: u64 = !(1 << 63);
+    a.to_bits() & MAGNITUDE <= b.to_bits() & MAGNITUDE
+}
+
 /// One entry of [`fill_log_tables`] for `v = σ²_{y,i}` (no floor): the row's product `p` and
 /// series sum `corr` with this entry, and `1 / (2 (σ² + ε))` (floored, kept within
 /// `[f32::MIN_POSITIVE, f32::MAX]`: never `0 · ∞ = NaN` in a prediction). Not inlined: one
 /// copy instead of an unrolled loop of soft-float code in the firmware.
 #[inline(never)]
-fn table_entry(v: f64, eps: f64, p: Product, corr: f32) -> (Product, f32, f32) {
-    let var = (v + eps).max(VAR_FLOOR);
+fn table_entry(v: f64, eps: f64, eps32: f32, p: Product, corr: f32) -> (Product, f32, f32) {
+    // `max(v + ε, 1e-300)`, `v`, `ε ≥ 0` (compared on the bits: see `le`).
+    let sum = v + eps;
+    let var = if le(sum, VAR_FLOOR) { VAR_FLOOR } else { sum };
     // `1 / (σ² + ε)` in `f32` (saturating: `σ² + ε` beyond the `f32` range gives 0 or `∞`,
     // clamped below): the precision table and the series need no more.
     let var32 = var as f32;
     let inv = 1.0 / var32;
     let half = (0.5 * inv).clamp(f32::MIN_POSITIVE, f32::MAX);
-    if v >= VAR_FLOOR && eps <= v * SERIES_MAX && v < f64::INFINITY {
+    // `v · 2^-16` by its exponent bits (exact: `v ≥ 1e-300` is normal when it is evaluated).
+    let scaled = |v: f64| f64::from_bits(v.to_bits() - (SERIES_LOG2 << 52));
+    if le(VAR_FLOOR, v) && !le(f64::INFINITY, v) && le(eps, scaled(v)) {
         // `r ≤ 2^-16`: its `f32` rounding is far below the result's.
         let r = if var32.is_normal() {
-            eps as f32 * inv
+            eps32 * inv
         } else {
             (eps / var) as f32 // `σ² + ε` beyond the `f32` range
         };
@@ -385,6 +398,7 @@ pub fn fill_log_tables(
     common::check_prior(c, s.prior)?;
     let total = sample_count(s);
     let eps = epsilon_of(s, total);
+    let eps32 = eps as f32;
     let norm = f as f64 * LN_2PI;
     let rows = offset
         .iter_mut()
@@ -408,7 +422,7 @@ pub fn fill_log_tables(
                 (*m, *h) = (0.0, 0.0);
                 continue;
             };
-            let (p, corr, half) = table_entry(m2 * inv_n, eps, p, corr);
+            let (p, corr, half) = table_entry(m2 * inv_n, eps, eps32, p, corr);
             row = Some((p, corr));
             *m = mu as f32;
             if !m.is_finite() {
@@ -421,7 +435,7 @@ pub fn fill_log_tables(
         // `ln P(y)`: `common::log_ratio` of the prior ratio, through the memo.
         let (num, den) = common::prior_ratio64(s.class_count, s.prior, total, y);
         let acc = match row {
-            Some((p, corr)) if num > 0.0 && den > 0.0 => {
+            Some((p, corr)) if !le(num, 0.0) && !le(den, 0.0) => {
                 let log_var = memo_ln(p.m, m_row) + p.e as f64 * LN_2 + corr as f64;
                 memo_ln(num, m_prior) - memo_ln(den, memo.den) - 0.5 * (norm + log_var)
             }
