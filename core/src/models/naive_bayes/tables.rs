@@ -51,8 +51,8 @@
 //! tables: ≈ 7 600 (≈ 9 900 with the `f64` ratios); `refresh_class` after an update: ≈ 4 000
 //! (≈ 5 300). On the FPU-less Cortex-M3 the compensated `f32` sums cost more than the `f64`
 //! ones did (≈ 87 000 / 48 000 instead of 42 000 / 24 000). Gaussian, 3 classes × 4 features:
-//! 346 (68 083 with `f64`); building its tables ≈ 34 700 (one `f64` logarithm per class and
-//! per prior ratio), refreshing them after an update ≈ 22 800 (three logarithms).
+//! 346 (68 083 with `f64`); building its tables ≈ 31 000 (one `f64` logarithm per class and
+//! per prior ratio), refreshing them after an update ≈ 19 000 (three logarithms).
 
 //! ## Keeping tables current
 //! Tables are a snapshot: after `update`, `forget` or `set_prior`, call `rebuild` (every
