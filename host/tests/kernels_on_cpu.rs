@@ -15,41 +15,85 @@ use embedml::models::mdn::Head;
 use embedml::optim::{Adam, AnyOptimizer, Momentum, Optimizer, Sgd};
 use embedml::{Activation, Rng};
 use embedml_host::backend::cpu::{self, CpuBackend};
-use embedml_host::backend::kernels::{optimizer_launch, OptimizerLaunch, SOURCE};
+use embedml_host::backend::kernels::{optimizer_launch, Launch, OptimizerLaunch, SOURCE};
 use embedml_host::backend::Backend;
 use libloading::{Library, Symbol};
 
+/// The CUDA runtime, emulated: every launch runs its grid's blocks one after the other, the
+/// threads of a block as real concurrent threads (`std::thread`), `__syncthreads()` a C++20
+/// `std::barrier` of the block, `__shared__` arrays one copy per block (static storage in a
+/// section of their own, filled with NaN bits before every block: reading shared memory before
+/// writing it shows), `atomicExch` atomic. A thread that returns counts as arrived at the
+/// block's later barriers (as on a GPU). One launch at a time (a process-wide lock), so tests
+/// running in parallel do not share a block's storage.
 const PRELUDE: &str = r#"
+#include <atomic>
+#include <barrier>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
 struct Dim { unsigned x, y, z; };
-static thread_local Dim blockIdx, threadIdx, blockDim;
+static thread_local Dim blockIdx, threadIdx, blockDim, gridDim;
 #define __global__
 #define __device__
 #define __forceinline__ inline
-#define __shared__ static thread_local
-#define __syncthreads() ((void)0)
+#define __shared__ static __attribute__((section("emu_shared")))
+extern "C" char __start_emu_shared[], __stop_emu_shared[];
+static std::barrier<> *emu_block_sync;
+#define __syncthreads() (emu_block_sync->arrive_and_wait())
 static inline unsigned __float_as_uint(float f) { unsigned u; memcpy(&u, &f, 4); return u; }
 static inline float __uint_as_float(unsigned u) { float f; memcpy(&f, &u, 4); return f; }
-static inline int atomicExch(int *p, int v) { int o = *p; *p = v; return o; }
+static inline int atomicExch(int *p, int v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
+
+static std::mutex emu_launch_lock;
+/* kernel<<<blocks, threads>>>() for blocks first..blocks (first = 0: the whole grid). */
+template <class F> static void emu_launch(unsigned first, unsigned blocks, unsigned threads, F kernel) {
+    std::lock_guard<std::mutex> hold(emu_launch_lock);
+    std::unique_ptr<std::barrier<>> sync;
+    auto next_block = [&]() noexcept {
+        memset(__start_emu_shared, 0xff, __stop_emu_shared - __start_emu_shared);
+        sync = std::make_unique<std::barrier<>>(threads);
+        emu_block_sync = sync.get();
+    };
+    std::barrier gate(threads, next_block);
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            gridDim = {blocks, 1, 1};
+            blockDim = {threads, 1, 1};
+            threadIdx = {t, 0, 0};
+            for (unsigned b = first; b < blocks; ++b) {
+                gate.arrive_and_wait();
+                blockIdx = {b, 0, 0};
+                kernel();
+                emu_block_sync->arrive_and_drop();
+            }
+        });
+    }
+    for (auto &th : pool) th.join();
+}
 "#;
 
-/// One wrapper per kernel: `run_NAME(n, args…)` runs threads `0..n` (one per block).
+/// One wrapper per kernel: `run_NAME(blocks, threads, args…)` launches `NAME` on a grid of
+/// `blocks` blocks of `threads` threads (`run_NAME_tail(first, …)`: only blocks `first..`).
 const WRAPPERS: &str = r#"
-#define GRID(n) blockDim.x = 1; threadIdx.x = 0; for (int b_ = 0; b_ < (n); ++b_) { blockIdx.x = b_;
-#define END }
-extern "C" void run_bias_act_forward(int n, int act, float slope, const float *bias, int rows, int cols, float *pre, float *post) { GRID(n) bias_act_forward(act, slope, bias, rows, cols, pre, post); END }
-extern "C" void run_act_backward(int n, int act, float slope, const float *pre, const float *post, int len, float *delta) { GRID(n) act_backward(act, slope, pre, post, len, delta); END }
-extern "C" void run_bias_grad(int n, const float *delta, int rows, int cols, float *grads) { GRID(n) bias_grad(delta, rows, cols, grads); END }
-extern "C" void run_loss_rows(int n, int loss, const float *out, const float *t, int rows, int cols, float *grad, float *row_loss) { GRID(n) loss_rows(loss, out, t, rows, cols, grad, row_loss); END }
-extern "C" void run_mdn_head(int n, int k, int l, float smin, const float *out, const float *t, int rows, float s, float *grad, float *row_loss, int *bad) { GRID(n) mdn_head(k, l, smin, out, t, rows, s, grad, row_loss, bad); END }
-extern "C" void run_sum_into(const float *x, int len, double *acc) { GRID(1) sum_into(x, len, acc); END }
-extern "C" void run_scale(int n, float *x, int len, float s) { GRID(n) scale(x, len, s); END }
-extern "C" void run_adam(int n, float *p, const float *g, float *st, int len, float lr, float b1, float b2, float eps, float bc1, float bc2) { GRID(n) adam(p, g, st, len, lr, b1, b2, eps, bc1, bc2); END }
-extern "C" void run_momentum(int n, float *p, const float *g, float *st, int len, float lr, float beta, int use_state) { GRID(n) momentum(p, g, st, len, lr, beta, use_state); END }
-extern "C" void run_soft_share_w(int n_, const float *mix, int m, float lambda, float smin, const float *params, float *grads, int off, int n, float *omega) { GRID(n_) soft_share_w(mix, m, lambda, smin, params, grads, off, n, omega); END }
-extern "C" void run_soft_share_mix(int blocks, const float *mix, int m, float lambda, float smin, const float *params, int off, int n, const float *omega, float *grad_mix) { GRID(blocks) soft_share_mix(mix, m, lambda, smin, params, off, n, omega, grad_mix); END }
-extern "C" void run_gather_rows(int n, const float *src, const unsigned *idx, int rows, int width, float *dst) { GRID(n) gather_rows(src, idx, rows, width, dst); END }
+#define L(call) emu_launch(0, blocks, threads, [&] { call; })
+#define ARGS unsigned blocks, unsigned threads
+extern "C" void run_bias_act_forward(ARGS, int act, float slope, const float *bias, int rows, int cols, float *pre, float *post) { L(bias_act_forward(act, slope, bias, rows, cols, pre, post)); }
+extern "C" void run_act_backward(ARGS, int act, float slope, const float *pre, const float *post, int len, float *delta) { L(act_backward(act, slope, pre, post, len, delta)); }
+extern "C" void run_bias_grad(ARGS, const float *delta, int rows, int cols, float *grads) { L(bias_grad(delta, rows, cols, grads)); }
+extern "C" void run_loss_rows(ARGS, int loss, const float *out, const float *t, int rows, int cols, float *grad, float *row_loss) { L(loss_rows(loss, out, t, rows, cols, grad, row_loss)); }
+extern "C" void run_mdn_head(ARGS, int k, int l, float smin, const float *out, const float *t, int rows, float s, float *grad, float *row_loss, int *bad) { L(mdn_head(k, l, smin, out, t, rows, s, grad, row_loss, bad)); }
+extern "C" void run_sum_into(ARGS, const float *x, int len, double *acc) { L(sum_into(x, len, acc)); }
+extern "C" void run_scale(ARGS, float *x, int len, float s) { L(scale(x, len, s)); }
+extern "C" void run_adam(ARGS, float *p, const float *g, float *st, int len, float lr, float b1, float b2, float eps, float bc1, float bc2) { L(adam(p, g, st, len, lr, b1, b2, eps, bc1, bc2)); }
+extern "C" void run_momentum(ARGS, float *p, const float *g, float *st, int len, float lr, float beta, int use_state) { L(momentum(p, g, st, len, lr, beta, use_state)); }
+extern "C" void run_soft_share_w(ARGS, const float *mix, int m, float lambda, float smin, const float *params, float *grads, int off, int n, float *omega) { L(soft_share_w(mix, m, lambda, smin, params, grads, off, n, omega)); }
+extern "C" void run_soft_share_mix(ARGS, const float *mix, int m, float lambda, float smin, const float *params, int off, int n, const float *omega, float *grad_mix) { L(soft_share_mix(mix, m, lambda, smin, params, off, n, omega, grad_mix)); }
+extern "C" void run_gather_rows(ARGS, const float *src, const unsigned *idx, int rows, int width, float *dst) { L(gather_rows(src, idx, rows, width, dst)); }
 "#;
 
 /// The kernels compiled into a shared library (once per test process), or `None` (printed)
@@ -72,6 +116,8 @@ fn build() -> Option<PathBuf> {
     let out = Command::new(&cxx)
         .args([
             "-O1",
+            "-std=c++20",
+            "-pthread",
             "-shared",
             "-fPIC",
             "-ffp-contract=off",
@@ -102,6 +148,11 @@ macro_rules! sym {
     }};
 }
 
+/// The launch of a per-element kernel over `n` elements, as the CUDA backend's.
+fn elements(n: usize) -> Launch {
+    Launch::per_element(n).unwrap()
+}
+
 fn randn(rng: &mut Rng, n: usize, std: f32) -> Vec<f32> {
     let mut v = vec![0.0f32; n];
     rng.fill_normal(&mut v, 0.0, std);
@@ -125,9 +176,9 @@ fn act_id(a: Activation) -> (i32, f32) {
     }
 }
 
-type BiasActFn = unsafe extern "C" fn(i32, i32, f32, *const f32, i32, i32, *mut f32, *mut f32);
-type ActBackFn = unsafe extern "C" fn(i32, i32, f32, *const f32, *const f32, i32, *mut f32);
-type BiasGradFn = unsafe extern "C" fn(i32, *const f32, i32, i32, *mut f32);
+type BiasActFn = unsafe extern "C" fn(u32, u32, i32, f32, *const f32, i32, i32, *mut f32, *mut f32);
+type ActBackFn = unsafe extern "C" fn(u32, u32, i32, f32, *const f32, *const f32, i32, *mut f32);
+type BiasGradFn = unsafe extern "C" fn(u32, u32, *const f32, i32, i32, *mut f32);
 
 #[test]
 fn activation_bias_and_bias_gradient_kernels_equal_the_cpu_backend() {
@@ -136,7 +187,7 @@ fn activation_bias_and_bias_gradient_kernels_equal_the_cpu_backend() {
     let bwd = sym!(lib, b"run_act_backward", ActBackFn);
     let bgrad = sym!(lib, b"run_bias_grad", BiasGradFn);
     let mut rng = Rng::new(1);
-    let (rows, cols) = (37, 5);
+    let (rows, cols) = (97, 5); // two blocks, the second partial
     let n = rows * cols;
     for act in Activation::ALL
         .into_iter()
@@ -152,9 +203,11 @@ fn activation_bias_and_bias_gradient_kernels_equal_the_cpu_backend() {
         let (mut kpre, mut kpost, mut kdelta) = (pre.clone(), vec![0.0f32; n], delta.clone());
         let mut kg = vec![0.5f32; cols];
         // SAFETY: every pointer addresses a buffer of the length the kernel reads or writes.
+        let (el, col) = (elements(n), elements(cols));
         unsafe {
             fwd(
-                n as i32,
+                el.blocks,
+                el.threads,
                 id,
                 slope,
                 bias.as_ptr(),
@@ -164,7 +217,8 @@ fn activation_bias_and_bias_gradient_kernels_equal_the_cpu_backend() {
                 kpost.as_mut_ptr(),
             );
             bwd(
-                n as i32,
+                el.blocks,
+                el.threads,
                 id,
                 slope,
                 kpre.as_ptr(),
@@ -173,7 +227,8 @@ fn activation_bias_and_bias_gradient_kernels_equal_the_cpu_backend() {
                 kdelta.as_mut_ptr(),
             );
             bgrad(
-                cols as i32,
+                col.blocks,
+                col.threads,
                 kdelta.as_ptr(),
                 rows as i32,
                 cols as i32,
@@ -195,8 +250,9 @@ fn activation_bias_and_bias_gradient_kernels_equal_the_cpu_backend() {
     }
 }
 
-type LossFn = unsafe extern "C" fn(i32, i32, *const f32, *const f32, i32, i32, *mut f32, *mut f32);
-type SumFn = unsafe extern "C" fn(*const f32, i32, *mut f64);
+type LossFn =
+    unsafe extern "C" fn(u32, u32, i32, *const f32, *const f32, i32, i32, *mut f32, *mut f32);
+type SumFn = unsafe extern "C" fn(u32, u32, *const f32, i32, *mut f64);
 
 #[test]
 fn loss_and_sum_kernels_equal_core() {
@@ -204,7 +260,7 @@ fn loss_and_sum_kernels_equal_core() {
     let run = sym!(lib, b"run_loss_rows", LossFn);
     let sum = sym!(lib, b"run_sum_into", SumFn);
     let mut rng = Rng::new(2);
-    let rows = 64;
+    let rows = 150; // three blocks of 64 rows, the last partial
     for (loss, cols) in [
         (Loss::Mse, 3),
         (Loss::BinaryCrossEntropy, 2),
@@ -223,9 +279,11 @@ fn loss_and_sum_kernels_equal_core() {
         let (mut kg, mut kl) = (vec![0.0f32; rows * cols], vec![0.0f32; rows]);
         let mut acc = 1.5f64;
         // SAFETY: buffers of the lengths the kernels address.
+        let g = Launch::per_row(rows).unwrap();
         unsafe {
             run(
-                rows as i32,
+                g.blocks,
+                g.threads,
                 loss.id() as i32,
                 out.as_ptr(),
                 t.as_ptr(),
@@ -234,7 +292,8 @@ fn loss_and_sum_kernels_equal_core() {
                 kg.as_mut_ptr(),
                 kl.as_mut_ptr(),
             );
-            sum(kl.as_ptr(), rows as i32, &mut acc);
+            let s = Launch::sum();
+            sum(s.blocks, s.threads, kl.as_ptr(), rows as i32, &mut acc);
         }
         let mut want_g = vec![0.0f32; rows * cols];
         let mut want_l = vec![0.0f32; rows];
@@ -255,7 +314,8 @@ fn loss_and_sum_kernels_equal_core() {
 }
 
 type HeadFn = unsafe extern "C" fn(
-    i32,
+    u32,
+    u32,
     i32,
     i32,
     f32,
@@ -284,14 +344,16 @@ fn mdn_head_kernel_equals_core() {
     ] {
         let head = Head::new(k, l, smin).unwrap();
         let o = head.output_len();
-        let rows = 50;
+        let rows = 150;
         let out = randn(&mut rng, rows * o, spread);
         let t = randn(&mut rng, rows * l, 1.0);
         let (mut kg, mut kl, mut bad) = (vec![0.0f32; rows * o], vec![0.0f32; rows], 0i32);
         // SAFETY: buffers of the lengths the kernel addresses.
+        let g = Launch::per_row(rows).unwrap();
         unsafe {
             run(
-                rows as i32,
+                g.blocks,
+                g.threads,
                 k as i32,
                 l as i32,
                 smin,
@@ -336,9 +398,11 @@ fn mdn_head_kernel_equals_core() {
     out[8] = f32::INFINITY;
     let (mut kg, mut kl, mut bad) = (vec![9.0f32; 12], vec![9.0f32; 2], 0i32);
     // SAFETY: as above.
+    let g = Launch::per_row(2).unwrap();
     unsafe {
         run(
-            2,
+            g.blocks,
+            g.threads,
             2,
             1,
             0.0,
@@ -364,11 +428,24 @@ fn mdn_head_kernel_equals_core() {
     close("finite row", &kg[..6], &g0, 1e-5);
 }
 
-type AdamFn =
-    unsafe extern "C" fn(i32, *mut f32, *const f32, *mut f32, i32, f32, f32, f32, f32, f32, f32);
-type MomentumFn = unsafe extern "C" fn(i32, *mut f32, *const f32, *mut f32, i32, f32, f32, i32);
-type ScaleFn = unsafe extern "C" fn(i32, *mut f32, i32, f32);
-type GatherFn = unsafe extern "C" fn(i32, *const f32, *const u32, i32, i32, *mut f32);
+type AdamFn = unsafe extern "C" fn(
+    u32,
+    u32,
+    *mut f32,
+    *const f32,
+    *mut f32,
+    i32,
+    f32,
+    f32,
+    f32,
+    f32,
+    f32,
+    f32,
+);
+type MomentumFn =
+    unsafe extern "C" fn(u32, u32, *mut f32, *const f32, *mut f32, i32, f32, f32, i32);
+type ScaleFn = unsafe extern "C" fn(u32, u32, *mut f32, i32, f32);
+type GatherFn = unsafe extern "C" fn(u32, u32, *const f32, *const u32, i32, i32, *mut f32);
 
 /// Adam, momentum and SGD (with linear decay) kernels, driven by the CUDA backend's own host
 /// side (`kernels::optimizer_launch`: step counter, bias corrections, decayed rate), against
@@ -381,7 +458,8 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
     let scale_k = sym!(lib, b"run_scale", ScaleFn);
     let gather_k = sym!(lib, b"run_gather_rows", GatherFn);
     let mut rng = Rng::new(4);
-    let n = 40;
+    let n = 700; // three blocks, the last one partial
+    let el = elements(n);
     let p0 = randn(&mut rng, n, 1.0);
     let grads: Vec<Vec<f32>> = (0..4).map(|_| randn(&mut rng, n, 0.1)).collect();
     for opt in [
@@ -410,7 +488,8 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
                     // SAFETY: buffers of the lengths the kernel addresses (state 2n).
                     unsafe {
                         adam_k(
-                            n as i32,
+                            el.blocks,
+                            el.threads,
                             kp.as_mut_ptr(),
                             g.as_ptr(),
                             ks.as_mut_ptr(),
@@ -432,7 +511,8 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
                     // SAFETY: as above (state n, or not read with use_state = 0).
                     unsafe {
                         mom_k(
-                            n as i32,
+                            el.blocks,
+                            el.threads,
                             kp.as_mut_ptr(),
                             g.as_ptr(),
                             ks.as_mut_ptr(),
@@ -454,7 +534,7 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
     // Scale and gather.
     let mut v = p0.clone();
     // SAFETY: as above.
-    unsafe { scale_k(n as i32, v.as_mut_ptr(), n as i32, 0.5) };
+    unsafe { scale_k(el.blocks, el.threads, v.as_mut_ptr(), n as i32, 0.5) };
     let mut w = p0.clone();
     cpu::scale(&mut w, 0.5);
     assert_eq!(v, w);
@@ -462,17 +542,40 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
     let idx: [u32; 4] = [9, 0, 3, 3];
     let mut dst = vec![0.0f32; 12];
     // SAFETY: as above; every index < 10.
-    unsafe { gather_k(12, src.as_ptr(), idx.as_ptr(), 4, 3, dst.as_mut_ptr()) };
+    let g = elements(12);
+    unsafe {
+        gather_k(
+            g.blocks,
+            g.threads,
+            src.as_ptr(),
+            idx.as_ptr(),
+            4,
+            3,
+            dst.as_mut_ptr(),
+        )
+    };
     let mut want = vec![0.0f32; 12];
     cpu::gather_rows(&src, 3, &[9, 0, 3, 3], &mut want).unwrap();
     assert_eq!(dst, want);
     assert_eq!(&dst[..3], &[27.0, 28.0, 29.0]);
 }
 
-type SoftShareWFn =
-    unsafe extern "C" fn(i32, *const f32, i32, f32, f32, *const f32, *mut f32, i32, i32, *mut f32);
-type SoftShareMixFn = unsafe extern "C" fn(
+type SoftShareWFn = unsafe extern "C" fn(
+    u32,
+    u32,
+    *const f32,
     i32,
+    f32,
+    f32,
+    *const f32,
+    *mut f32,
+    i32,
+    i32,
+    *mut f32,
+);
+type SoftShareMixFn = unsafe extern "C" fn(
+    u32,
+    u32,
     *const f32,
     i32,
     f32,
@@ -510,8 +613,10 @@ fn soft_share_kernels_equal_core() {
     let run_mix = sym!(lib, b"run_soft_share_mix", SoftShareMixFn);
     let sum = sym!(lib, b"run_sum_into", SumFn);
     let mut rng = Rng::new(21);
-    let p = 400;
-    let ranges = [0..150usize, 170..390];
+    let p = 1200;
+    // One partial block of weights (fewer weights than threads), and four blocks (several
+    // weights per thread of the mixture's reduction).
+    let ranges = [0..150usize, 170..1100];
     for (m, sigma_min, lambda) in [
         (3, 0.0f32, 0.01f32),
         (3, 1e-3, 0.5),
@@ -550,8 +655,11 @@ fn soft_share_kernels_equal_core() {
             let mut omega = vec![f32::NAN; n];
             // SAFETY: `params` and `grads` hold `off + n` values, `omega` n, the mixture 3m.
             unsafe {
+                let (el, comp) = (elements(n), Launch::per_component(m).unwrap());
+                let s = Launch::sum();
                 run_w(
-                    n as i32,
+                    el.blocks,
+                    el.threads,
                     mix.as_ptr(),
                     m as i32,
                     lambda,
@@ -563,7 +671,8 @@ fn soft_share_kernels_equal_core() {
                     omega.as_mut_ptr(),
                 );
                 run_mix(
-                    m as i32,
+                    comp.blocks,
+                    comp.threads,
                     mix.as_ptr(),
                     m as i32,
                     lambda,
@@ -574,7 +683,13 @@ fn soft_share_kernels_equal_core() {
                     omega.as_ptr(),
                     got_mix.as_mut_ptr(),
                 );
-                sum(omega.as_ptr(), n as i32, &mut got_omega);
+                sum(
+                    s.blocks,
+                    s.threads,
+                    omega.as_ptr(),
+                    n as i32,
+                    &mut got_omega,
+                );
             }
         }
         let what = format!("M {m}, sigma_min {sigma_min}, lambda {lambda}");

@@ -100,8 +100,74 @@ pub const NAMES: [&str; 12] = [
     "soft_share_mix",
 ];
 
-/// Threads per block of the row/element kernels.
+/// Threads per block of the per-element kernels.
 pub const BLOCK: u32 = 256;
+
+/// Threads per block of the per-row kernels (`loss_rows`, `mdn_head`): small blocks, so a
+/// batch of a few thousand rows spreads over many multiprocessors.
+pub const ROW_BLOCK: u32 = 64;
+
+/// Threads per block of the reductions (`sum_into`, `soft_share_mix`): a power of two, the
+/// length of their `__shared__` arrays (`part[256]`) and the width of their tree.
+pub const REDUCE_BLOCK: u32 = 256;
+
+/// The largest grid (blocks along x) a launch may have (CUDA's limit, `2^31 − 1`).
+pub const MAX_BLOCKS: u64 = (1 << 31) - 1;
+
+/// A kernel's launch configuration along x (every kernel is one-dimensional): `blocks` blocks
+/// of `threads` threads. The CUDA backend launches exactly these (`backend::cuda`), and
+/// `host/tests/kernels_on_cpu.rs` runs the kernels on the CPU with the same grids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Launch {
+    /// Blocks in the grid (`gridDim.x`), at least 1.
+    pub blocks: u32,
+    /// Threads per block (`blockDim.x`).
+    pub threads: u32,
+}
+
+impl Launch {
+    /// `n` items (`0 ⇒` one block, whose threads all return) at one thread each, `threads`
+    /// per block; `None` when the grid would exceed [`MAX_BLOCKS`].
+    pub fn cover(n: usize, threads: u32) -> Option<Launch> {
+        let blocks = (n as u64).div_ceil(threads as u64).max(1);
+        (blocks <= MAX_BLOCKS).then_some(Launch {
+            blocks: blocks as u32,
+            threads,
+        })
+    }
+
+    /// The per-element kernels (`bias_act_forward`, `act_backward`, `scale`, `adam`,
+    /// `momentum`, `gather_rows`, `soft_share_w`; `bias_grad` per column): one thread per
+    /// element, [`BLOCK`] per block.
+    pub fn per_element(n: usize) -> Option<Launch> {
+        Launch::cover(n, BLOCK)
+    }
+
+    /// The per-row kernels (`loss_rows`, `mdn_head`): one thread per row, [`ROW_BLOCK`] per
+    /// block.
+    pub fn per_row(rows: usize) -> Option<Launch> {
+        Launch::cover(rows, ROW_BLOCK)
+    }
+
+    /// `sum_into`: one block of [`REDUCE_BLOCK`] threads (a fixed order of summation).
+    pub fn sum() -> Launch {
+        Launch {
+            blocks: 1,
+            threads: REDUCE_BLOCK,
+        }
+    }
+
+    /// `soft_share_mix`: one block of [`REDUCE_BLOCK`] threads per mixture component (`m ≥ 1`).
+    pub fn per_component(m: usize) -> Option<Launch> {
+        let blocks = u32::try_from(m)
+            .ok()
+            .filter(|&b| b >= 1 && b as u64 <= MAX_BLOCKS)?;
+        Some(Launch {
+            blocks,
+            threads: REDUCE_BLOCK,
+        })
+    }
+}
 
 /// The CUDA C source (`extern "C"` kernels, no includes: NVRTC provides the math functions).
 pub const SOURCE: &str = r#"
@@ -329,7 +395,7 @@ extern "C" __global__ void sum_into(const float *x, int n, double *acc) {
     __shared__ double part[256];
     int tid = threadIdx.x;
     double s = 0.0;
-    for (int i = tid; i < n; i += blockDim.x) s += (double)x[i];
+    for (long long i = tid; i < n; i += blockDim.x) s += (double)x[i];
     part[tid] = s;
     __syncthreads();
     for (int w = blockDim.x / 2; w > 0; w >>= 1) {
@@ -352,9 +418,9 @@ extern "C" __global__ void adam(float *params, const float *grads, float *state,
     if (i >= n) return;
     float g = grads[i];
     float m = beta1 * state[i] + (1.0f - beta1) * g;
-    float v = beta2 * state[n + i] + (1.0f - beta2) * g * g;
+    float v = beta2 * state[(long long)n + i] + (1.0f - beta2) * g * g;
     state[i] = m;
-    state[n + i] = v;
+    state[(long long)n + i] = v;
     float mhat = m / bc1;
     float vhat = v / bc2;
     params[i] -= lr * mhat / (sqrtf(vhat) + eps);
@@ -438,7 +504,7 @@ extern "C" __global__ void soft_share_w(const float *mix, int m, float lambda, f
     float m_eta, r_eta;
     max_and_log_rest(mix, m, 1, &m_eta, &r_eta);
     float lse_eta = m_eta + r_eta;
-    float w = params[off + i];
+    float w = params[(long long)off + i];
     float lse = ss_lse(mix, m, lse_eta, sigma_min, w);
     float dw = 0.0f;
     for (int j = 0; j < m; ++j) {
@@ -447,7 +513,7 @@ extern "C" __global__ void soft_share_w(const float *mix, int m, float lambda, f
         float gamma = expf(t - lse);
         dw += gamma * (r / s);
     }
-    grads[off + i] += lambda * dw;
+    grads[(long long)off + i] += lambda * dw;
     omega[i] = -lse;
 }
 
@@ -467,9 +533,9 @@ extern "C" __global__ void soft_share_mix(const float *mix, int m, float lambda,
     float lse_eta = m_eta + r_eta;
     float pi = expf(mix[j] - lse_eta);
     double a = 0.0, b = 0.0, e = 0.0;
-    for (int i = tid; i < n; i += blockDim.x) {
+    for (long long i = tid; i < n; i += blockDim.x) {
         float r, s, d;
-        float t = ss_term(mix, m, lse_eta, sigma_min, j, params[off + i], &r, &s, &d);
+        float t = ss_term(mix, m, lse_eta, sigma_min, j, params[(long long)off + i], &r, &s, &d);
         float gamma = expf(t - (-omega[i]));
         float g_r = gamma * (r / s);
         a += (double)(lambda * (pi - gamma));
