@@ -15,7 +15,9 @@ use embedml::models::mdn::Head;
 use embedml::optim::{Adam, AnyOptimizer, Momentum, Optimizer, Sgd};
 use embedml::{Activation, Rng};
 use embedml_host::backend::cpu::{self, CpuBackend};
-use embedml_host::backend::kernels::{optimizer_launch, Launch, OptimizerLaunch, SOURCE};
+use embedml_host::backend::kernels::{
+    optimizer_launch, Launch, OptimizerLaunch, BLOCK, REDUCE_BLOCK, SOURCE,
+};
 use embedml_host::backend::Backend;
 use libloading::{Library, Symbol};
 
@@ -33,6 +35,7 @@ const PRELUDE: &str = r#"
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <sys/mman.h>
 #include <thread>
 #include <vector>
 struct Dim { unsigned x, y, z; };
@@ -93,6 +96,13 @@ extern "C" void run_adam(ARGS, float *p, const float *g, float *st, int len, flo
 extern "C" void run_momentum(ARGS, float *p, const float *g, float *st, int len, float lr, float beta, int use_state) { L(momentum(p, g, st, len, lr, beta, use_state)); }
 extern "C" void run_soft_share_w(ARGS, const float *mix, int m, float lambda, float smin, const float *params, float *grads, int off, int n, float *omega) { L(soft_share_w(mix, m, lambda, smin, params, grads, off, n, omega)); }
 extern "C" void run_soft_share_mix(ARGS, const float *mix, int m, float lambda, float smin, const float *params, int off, int n, const float *omega, float *grad_mix) { L(soft_share_mix(mix, m, lambda, smin, params, off, n, omega, grad_mix)); }
+extern "C" void run_adam_tail(unsigned first, ARGS, float *p, const float *g, float *st, int len, float lr, float b1, float b2, float eps, float bc1, float bc2) { emu_launch(first, blocks, threads, [&] { adam(p, g, st, len, lr, b1, b2, eps, bc1, bc2); }); }
+/* Address space without memory behind it until a page is touched (zero pages); null if refused. */
+extern "C" void *emu_reserve(size_t bytes) {
+    void *p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+}
+extern "C" void emu_release(void *p, size_t bytes) { munmap(p, bytes); }
 extern "C" void run_gather_rows(ARGS, const float *src, const unsigned *idx, int rows, int width, float *dst) { L(gather_rows(src, idx, rows, width, dst)); }
 "#;
 
@@ -247,6 +257,56 @@ fn activation_bias_and_bias_gradient_kernels_equal_the_cpu_backend() {
         close(&format!("{act:?} forward"), &kpost, &cpost, 1e-6);
         close(&format!("{act:?} backward"), &kdelta, &cdelta, 1e-5);
         close(&format!("{act:?} bias gradient"), &kg, &cg, 1e-5);
+    }
+}
+
+/// `sum_into`'s order of summation on a GPU, in Rust: thread `t` of the block sums `x[t]`,
+/// `x[t + T]`, … in `f64`, then the block adds its `T` partial sums in a tree of halving width
+/// (`T` a power of two).
+fn block_sum(x: &[f32], threads: usize) -> f64 {
+    let mut part: Vec<f64> = (0..threads)
+        .map(|t| {
+            x.iter()
+                .skip(t)
+                .step_by(threads)
+                .fold(0.0, |a, &v| a + v as f64)
+        })
+        .collect();
+    let mut w = threads / 2;
+    while w > 0 {
+        for t in 0..w {
+            part[t] += part[t + w];
+        }
+        w /= 2;
+    }
+    part[0]
+}
+
+/// `sum_into` on its real launch (one block of `REDUCE_BLOCK` threads) adds exactly — to the
+/// bit — the GPU's tree-ordered sum, from no value to more than one per thread and a realistic
+/// 100 000 rows; values spread over twelve orders of magnitude, so that a different order
+/// (serial, a wrong tree width, a missing barrier) changes the result.
+#[test]
+fn sum_kernel_adds_in_the_block_tree_order() {
+    let Some(lib) = kernels() else { return };
+    let sum = sym!(lib, b"run_sum_into", SumFn);
+    let mut rng = Rng::new(12);
+    let l = Launch::sum();
+    assert_eq!(l.threads, REDUCE_BLOCK);
+    for n in [0usize, 1, 255, 256, 257, 1000, 4096, 100_000] {
+        let x: Vec<f32> = (0..n)
+            .map(|_| rng.normal() * 10f32.powi(rng.below(12) as i32 - 6))
+            .collect();
+        let mut acc = 0.25f64;
+        // SAFETY: `x` holds n values, `acc` one.
+        unsafe { sum(l.blocks, l.threads, x.as_ptr(), n as i32, &mut acc) };
+        let want = 0.25 + block_sum(&x, REDUCE_BLOCK as usize);
+        assert_eq!(acc.to_bits(), want.to_bits(), "n {n}: {acc} vs {want}");
+        if n == 100_000 {
+            let serial = x.iter().fold(0.25f64, |a, &v| a + v as f64);
+            assert_ne!(serial, acc, "the data tell the orders apart");
+            assert!((serial - acc).abs() <= 1e-12 * x.iter().map(|v| v.abs() as f64).sum::<f64>());
+        }
     }
 }
 
@@ -558,6 +618,99 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
     cpu::gather_rows(&src, 3, &[9, 0, 3, 3], &mut want).unwrap();
     assert_eq!(dst, want);
     assert_eq!(&dst[..3], &[27.0, 28.0, 29.0]);
+}
+
+type AdamTailFn = unsafe extern "C" fn(
+    u32,
+    u32,
+    u32,
+    *mut f32,
+    *const f32,
+    *mut f32,
+    i32,
+    f32,
+    f32,
+    f32,
+    f32,
+    f32,
+    f32,
+);
+type ReserveFn = unsafe extern "C" fn(usize) -> *mut f32;
+type ReleaseFn = unsafe extern "C" fn(*mut f32, usize);
+
+/// Adam at the largest parameter count the backend accepts (`i32::MAX`): the second moments
+/// live at `state[n + i]`, past `2^31` for all but the first weights, so the kernel must index
+/// in 64 bits (with `int` it wrapped to a negative index). Only the last two blocks of the
+/// real grid run, on buffers reserved in virtual memory (32 GiB of address space; the pages
+/// touched are the only memory used), against core's Adam on the same values.
+#[test]
+fn adam_kernel_indexes_the_state_in_64_bits_at_the_largest_size() {
+    let Some(lib) = kernels() else { return };
+    let adam_k = sym!(lib, b"run_adam_tail", AdamTailFn);
+    let reserve = sym!(lib, b"emu_reserve", ReserveFn);
+    let release = sym!(lib, b"emu_release", ReleaseFn);
+    let n = i32::MAX as usize;
+    let g = elements(n);
+    let first = g.blocks - 2;
+    // SAFETY: plain anonymous mappings, released below.
+    let (p, gr, st) = unsafe { (reserve(4 * n), reserve(4 * n), reserve(8 * n)) };
+    if p.is_null() || gr.is_null() || st.is_null() {
+        eprintln!("skipped: the system refused 32 GiB of address space");
+        return;
+    }
+    let mut rng = Rng::new(13);
+    let lo = first as usize * BLOCK as usize;
+    let checked = [lo, lo + 1, n - 300, n - 2, n - 1];
+    let mut values = Vec::new();
+    for &i in &checked {
+        let v = [
+            rng.normal(),
+            rng.normal() * 0.1,
+            rng.normal() * 0.01,
+            rng.uniform() * 0.01,
+        ];
+        // SAFETY: i < n, n + i < 2n: inside the mappings.
+        unsafe {
+            *p.add(i) = v[0];
+            *gr.add(i) = v[1];
+            *st.add(i) = v[2];
+            *st.add(n + i) = v[3];
+        }
+        values.push(v);
+    }
+    let mut host = AnyOptimizer::Adam(Adam::new(0.01));
+    let core_opt = host;
+    let OptimizerLaunch::Adam {
+        lr,
+        beta1,
+        beta2,
+        eps,
+        bc1,
+        bc2,
+    } = optimizer_launch(&mut host).unwrap()
+    else {
+        unreachable!()
+    };
+    // SAFETY: the kernel touches indices < n of `p`, `gr` and `st` and n + i < 2n of `st`.
+    unsafe {
+        adam_k(
+            first, g.blocks, g.threads, p, gr, st, n as i32, lr, beta1, beta2, eps, bc1, bc2,
+        )
+    };
+    for (&i, v) in checked.iter().zip(&values) {
+        let (mut cp, mut cs) = ([v[0]], [v[2], v[3]]);
+        let mut opt = core_opt;
+        opt.step(&mut cp, &[v[1]], &mut cs).unwrap();
+        // SAFETY: as above.
+        let got = unsafe { [*p.add(i), *st.add(i), *st.add(n + i)] };
+        close(&format!("Adam at {i}"), &got, &[cp[0], cs[0], cs[1]], 1e-6);
+    }
+    // SAFETY: the mappings reserved above, not used after.
+    unsafe {
+        release(p, 4 * n);
+        release(gr, 4 * n);
+        release(st, 8 * n);
+    }
 }
 
 type SoftShareWFn = unsafe extern "C" fn(
