@@ -158,6 +158,48 @@ macro_rules! sym {
     }};
 }
 
+/// The value before and after every output buffer a kernel writes (12 345.679, compared by
+/// its bits; finite, so that a stray read-modify-write changes it, as it would not a NaN).
+const CANARY: u32 = 0x4640_e6b7;
+const GUARD: usize = 64;
+
+/// A kernel's output buffer between two guard zones of [`CANARY`]s: a thread writing outside
+/// the buffer (a bounds check off by one in the partial last block, a wrong stride) is caught
+/// by [`Guarded::take`].
+struct Guarded(Vec<f32>);
+
+impl Guarded {
+    fn new(data: &[f32]) -> Self {
+        let c = f32::from_bits(CANARY);
+        let mut v = vec![c; GUARD];
+        v.extend_from_slice(data);
+        v.extend(std::iter::repeat_n(c, GUARD));
+        Guarded(v)
+    }
+
+    /// The first value of the buffer (the guard zones lie before and after it).
+    fn ptr(&mut self) -> *mut f32 {
+        self.0[GUARD..].as_mut_ptr()
+    }
+
+    /// The buffer's values, after checking that both guard zones are intact.
+    fn take(self, what: &str) -> Vec<f32> {
+        let n = self.0.len() - 2 * GUARD;
+        for (i, v) in self.0[..GUARD]
+            .iter()
+            .chain(&self.0[GUARD + n..])
+            .enumerate()
+        {
+            assert_eq!(
+                v.to_bits(),
+                CANARY,
+                "{what}: written outside the buffer ({i})"
+            );
+        }
+        self.0[GUARD..GUARD + n].to_vec()
+    }
+}
+
 /// The launch of a per-element kernel over `n` elements, as the CUDA backend's.
 fn elements(n: usize) -> Launch {
     Launch::per_element(n).unwrap()
@@ -210,10 +252,12 @@ fn activation_bias_and_bias_gradient_kernels_equal_the_cpu_backend() {
         let delta = randn(&mut rng, n, 1.0);
         // Kernels.
         let (id, slope) = act_id(act);
-        let (mut kpre, mut kpost, mut kdelta) = (pre.clone(), vec![0.0f32; n], delta.clone());
-        let mut kg = vec![0.5f32; cols];
-        // SAFETY: every pointer addresses a buffer of the length the kernel reads or writes.
+        let mut kpre = Guarded::new(&pre);
+        let mut kpost = Guarded::new(&vec![0.0f32; n]);
+        let mut kdelta = Guarded::new(&delta);
+        let mut kg = Guarded::new(&[0.5f32; 5][..cols]);
         let (el, col) = (elements(n), elements(cols));
+        // SAFETY: every pointer addresses a buffer of the length the kernel reads or writes.
         unsafe {
             fwd(
                 el.blocks,
@@ -223,28 +267,32 @@ fn activation_bias_and_bias_gradient_kernels_equal_the_cpu_backend() {
                 bias.as_ptr(),
                 rows as i32,
                 cols as i32,
-                kpre.as_mut_ptr(),
-                kpost.as_mut_ptr(),
+                kpre.ptr(),
+                kpost.ptr(),
             );
             bwd(
                 el.blocks,
                 el.threads,
                 id,
                 slope,
-                kpre.as_ptr(),
-                kpost.as_ptr(),
+                kpre.ptr(),
+                kpost.ptr(),
                 n as i32,
-                kdelta.as_mut_ptr(),
+                kdelta.ptr(),
             );
             bgrad(
                 col.blocks,
                 col.threads,
-                kdelta.as_ptr(),
+                kdelta.ptr(),
                 rows as i32,
                 cols as i32,
-                kg.as_mut_ptr(),
+                kg.ptr(),
             );
         }
+        let kpre = kpre.take("pre-activations");
+        let kpost = kpost.take("activations");
+        let kdelta = kdelta.take("deltas");
+        let kg = kg.take("bias gradient");
         // CPU backend.
         let mut be = CpuBackend::new();
         let (mut cpre, mut cpost, mut cdelta) = (pre.clone(), vec![0.0f32; n], delta.clone());
@@ -336,10 +384,11 @@ fn loss_and_sum_kernels_equal_core() {
                 .map(|i| (i % cols == (i / cols) % cols) as u8 as f32)
                 .collect(),
         };
-        let (mut kg, mut kl) = (vec![0.0f32; rows * cols], vec![0.0f32; rows]);
+        let mut kg = Guarded::new(&vec![0.0f32; rows * cols]);
+        let mut kl = Guarded::new(&vec![0.0f32; rows]);
         let mut acc = 1.5f64;
+        let (g, s) = (Launch::per_row(rows).unwrap(), Launch::sum());
         // SAFETY: buffers of the lengths the kernels address.
-        let g = Launch::per_row(rows).unwrap();
         unsafe {
             run(
                 g.blocks,
@@ -349,12 +398,12 @@ fn loss_and_sum_kernels_equal_core() {
                 t.as_ptr(),
                 rows as i32,
                 cols as i32,
-                kg.as_mut_ptr(),
-                kl.as_mut_ptr(),
+                kg.ptr(),
+                kl.ptr(),
             );
-            let s = Launch::sum();
-            sum(s.blocks, s.threads, kl.as_ptr(), rows as i32, &mut acc);
+            sum(s.blocks, s.threads, kl.ptr(), rows as i32, &mut acc);
         }
+        let (kg, kl) = (kg.take("loss gradient"), kl.take("row losses"));
         let mut want_g = vec![0.0f32; rows * cols];
         let mut want_l = vec![0.0f32; rows];
         for (r, wl) in want_l.iter_mut().enumerate() {
@@ -407,9 +456,11 @@ fn mdn_head_kernel_equals_core() {
         let rows = 150;
         let out = randn(&mut rng, rows * o, spread);
         let t = randn(&mut rng, rows * l, 1.0);
-        let (mut kg, mut kl, mut bad) = (vec![0.0f32; rows * o], vec![0.0f32; rows], 0i32);
-        // SAFETY: buffers of the lengths the kernel addresses.
+        let mut kg = Guarded::new(&vec![0.0f32; rows * o]);
+        let mut kl = Guarded::new(&vec![0.0f32; rows]);
+        let mut bad = 0i32;
         let g = Launch::per_row(rows).unwrap();
+        // SAFETY: buffers of the lengths the kernel addresses.
         unsafe {
             run(
                 g.blocks,
@@ -421,11 +472,12 @@ fn mdn_head_kernel_equals_core() {
                 t.as_ptr(),
                 rows as i32,
                 0.25,
-                kg.as_mut_ptr(),
-                kl.as_mut_ptr(),
+                kg.ptr(),
+                kl.ptr(),
                 &mut bad,
             );
         }
+        let (kg, kl) = (kg.take("head gradient"), kl.take("row NLL"));
         assert_eq!(bad, 0);
         let mut want = vec![0.0f32; rows * o];
         let mut want_l = vec![0.0f32; rows];
@@ -456,9 +508,13 @@ fn mdn_head_kernel_equals_core() {
     let head = Head::new(2, 1, 0.0).unwrap(); // 6 raw outputs per row
     let mut out = [0.3f32; 12];
     out[8] = f32::INFINITY;
-    let (mut kg, mut kl, mut bad) = (vec![9.0f32; 12], vec![9.0f32; 2], 0i32);
-    // SAFETY: as above.
+    let (mut kg, mut kl, mut bad) = (
+        Guarded::new(&[9.0f32; 12]),
+        Guarded::new(&[9.0f32; 2]),
+        0i32,
+    );
     let g = Launch::per_row(2).unwrap();
+    // SAFETY: as above.
     unsafe {
         run(
             g.blocks,
@@ -470,11 +526,12 @@ fn mdn_head_kernel_equals_core() {
             [0.0f32, 1.0].as_ptr(),
             2,
             1.0,
-            kg.as_mut_ptr(),
-            kl.as_mut_ptr(),
+            kg.ptr(),
+            kl.ptr(),
             &mut bad,
         );
     }
+    let (kg, kl) = (kg.take("head gradient"), kl.take("row NLL"));
     assert_eq!(bad, 1);
     assert_eq!(&kg[6..], &[0.0; 6]);
     assert!(
@@ -530,7 +587,7 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
         let (mut core_opt, mut host) = (opt, opt);
         let sl = opt.state_len(n).max(1);
         let (mut cp, mut cs) = (p0.clone(), vec![0.0f32; sl]);
-        let (mut kp, mut ks) = (p0.clone(), vec![0.0f32; sl]);
+        let (mut kp, mut ks) = (Guarded::new(&p0), Guarded::new(&vec![0.0f32; sl]));
         for g in &grads {
             core_opt
                 .step(&mut cp, g, &mut cs[..opt.state_len(n)])
@@ -550,9 +607,9 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
                         adam_k(
                             el.blocks,
                             el.threads,
-                            kp.as_mut_ptr(),
+                            kp.ptr(),
                             g.as_ptr(),
-                            ks.as_mut_ptr(),
+                            ks.ptr(),
                             n as i32,
                             lr,
                             beta1,
@@ -573,9 +630,9 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
                         mom_k(
                             el.blocks,
                             el.threads,
-                            kp.as_mut_ptr(),
+                            kp.ptr(),
                             g.as_ptr(),
-                            ks.as_mut_ptr(),
+                            ks.ptr(),
                             n as i32,
                             lr,
                             beta,
@@ -586,23 +643,25 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
             }
         }
         assert_eq!(host, core_opt, "step counters advance as core's");
+        let (kp, ks) = (kp.take("parameters"), ks.take("optimizer state"));
         close(&format!("{opt:?} parameters"), &kp, &cp, 1e-5);
         close(&format!("{opt:?} state"), &ks, &cs, 1e-5);
     }
     let mut bad = AnyOptimizer::Sgd(Sgd::new(f32::NAN));
     assert!(optimizer_launch(&mut bad).is_err());
     // Scale and gather.
-    let mut v = p0.clone();
+    let mut v = Guarded::new(&p0);
     // SAFETY: as above.
-    unsafe { scale_k(el.blocks, el.threads, v.as_mut_ptr(), n as i32, 0.5) };
+    unsafe { scale_k(el.blocks, el.threads, v.ptr(), n as i32, 0.5) };
+    let v = v.take("scaled");
     let mut w = p0.clone();
     cpu::scale(&mut w, 0.5);
     assert_eq!(v, w);
     let src: Vec<f32> = (0..30).map(|i| i as f32).collect(); // 10 rows × 3
     let idx: [u32; 4] = [9, 0, 3, 3];
-    let mut dst = vec![0.0f32; 12];
-    // SAFETY: as above; every index < 10.
+    let mut dst = Guarded::new(&[0.0f32; 12]);
     let g = elements(12);
+    // SAFETY: as above; every index < 10.
     unsafe {
         gather_k(
             g.blocks,
@@ -611,9 +670,10 @@ fn optimizer_scale_and_gather_kernels_equal_core() {
             idx.as_ptr(),
             4,
             3,
-            dst.as_mut_ptr(),
+            dst.ptr(),
         )
     };
+    let dst = dst.take("gathered rows");
     let mut want = vec![0.0f32; 12];
     cpu::gather_rows(&src, 3, &[9, 0, 3, 3], &mut want).unwrap();
     assert_eq!(dst, want);
@@ -787,9 +847,9 @@ fn soft_share_kernels_equal_core() {
         }
         mix[2 * m + 1] = -45.0; // clamped at XI_MIN
         let mut want_g = randn(&mut rng, p, 0.1);
-        let mut got_g = want_g.clone();
+        let mut got_g = Guarded::new(&want_g);
         let mut want_mix = randn(&mut rng, 3 * m, 0.1);
-        let mut got_mix = want_mix.clone();
+        let mut got_mix = Guarded::new(&want_mix);
         let mut want_pen = 0.0f32;
         let mut want_omega = 0.0f32;
         let mut got_omega = 0.0f64;
@@ -805,11 +865,11 @@ fn soft_share_kernels_equal_core() {
             .unwrap();
             want_omega += soft_share::value(&mix, &params[r.clone()], sigma_min).unwrap();
             let n = r.len();
-            let mut omega = vec![f32::NAN; n];
+            let mut omega = Guarded::new(&vec![f32::NAN; n]);
+            let (el, comp) = (elements(n), Launch::per_component(m).unwrap());
+            let s = Launch::sum();
             // SAFETY: `params` and `grads` hold `off + n` values, `omega` n, the mixture 3m.
             unsafe {
-                let (el, comp) = (elements(n), Launch::per_component(m).unwrap());
-                let s = Launch::sum();
                 run_w(
                     el.blocks,
                     el.threads,
@@ -818,10 +878,10 @@ fn soft_share_kernels_equal_core() {
                     lambda,
                     sigma_min,
                     params.as_ptr(),
-                    got_g.as_mut_ptr(),
+                    got_g.ptr(),
                     r.start as i32,
                     n as i32,
-                    omega.as_mut_ptr(),
+                    omega.ptr(),
                 );
                 run_mix(
                     comp.blocks,
@@ -833,18 +893,15 @@ fn soft_share_kernels_equal_core() {
                     params.as_ptr(),
                     r.start as i32,
                     n as i32,
-                    omega.as_ptr(),
-                    got_mix.as_mut_ptr(),
+                    omega.ptr(),
+                    got_mix.ptr(),
                 );
-                sum(
-                    s.blocks,
-                    s.threads,
-                    omega.as_ptr(),
-                    n as i32,
-                    &mut got_omega,
-                );
+                sum(s.blocks, s.threads, omega.ptr(), n as i32, &mut got_omega);
             }
+            omega.take("Omega terms");
         }
+        let got_g = got_g.take("weight gradients");
+        let got_mix = got_mix.take("mixture gradients");
         let what = format!("M {m}, sigma_min {sigma_min}, lambda {lambda}");
         // Per weight within 1e-5 of the largest gradient (a weight between two clusters has
         // pulls of both signs that cancel: its own relative rounding is larger), and 1e-5
@@ -878,6 +935,7 @@ fn soft_share_kernels_equal_core() {
         }
         // Gradients outside the ranges (the biases) are untouched.
         assert_eq!(got_g[150..170], want_g[150..170]);
+        assert_eq!(got_g[1100..], want_g[1100..]);
         assert!(got_g.iter().chain(&got_mix).all(|v| v.is_finite()));
     }
 }
