@@ -1,11 +1,25 @@
-//! The CUDA backend's kernel source, **executed on the CPU**: the text of
-//! `backend::kernels::SOURCE` is compiled as plain C++ by the host compiler (`c++`), with a
-//! prelude that turns `__global__`/`__device__` into ordinary functions and `blockIdx`/`threadIdx`
-//! into globals, and every kernel is run over its whole grid one thread after the other (one
-//! thread per block, so `sum_into`'s block reduction degenerates to a serial sum). The results
-//! are compared with the CPU backend and core — this checks the kernels' arithmetic on a machine
-//! without a GPU (launch configuration and device memory are checked by `backend_parity.rs` on a
-//! GPU). Skipped (with a printed reason) where no C++ compiler exists.
+//! The CUDA backend's kernel source, **executed on the CPU** as a GPU would run it: the text of
+//! `backend::kernels::SOURCE` is compiled as C++20 by the host compiler (`c++`), with a prelude
+//! that emulates the CUDA runtime (see [`PRELUDE`]), and every kernel is launched on the grid
+//! the CUDA backend uses for it (`kernels::Launch`, shared with `backend::cuda`): blocks one
+//! after the other, the threads of a block as real concurrent threads with `__syncthreads()` a
+//! barrier and `__shared__` arrays per block (poisoned with NaN bits before each block). So
+//! the block reductions (`sum_into`, `soft_share_mix`) run their real 256-wide trees — a
+//! missing barrier, a wrong tree width or a read of shared memory before it is written changes
+//! the results — and the partial last block of every per-element or per-row grid runs its
+//! bounds check: every output buffer lies between guard zones checked after the launch.
+//!
+//! The results are compared with the CPU backend and core (tolerance per kernel); `sum_into` is
+//! compared to the bit with the GPU's summation order written in Rust ([`block_sum`]); Adam runs
+//! the last blocks of its largest grid (`n = i32::MAX`, on reserved address space) to check its
+//! 64-bit indexing. Device memory, the driver and NVRTC's code generation are checked by
+//! `backend_parity.rs` on a GPU. No kernel uses warps (`warpSize`, `__shfl_*`, `__ballot`,
+//! warp-synchronous code without `__syncthreads`); the prelude does not define them, so a kernel
+//! that starts to does not compile here until they are emulated. Skipped (with a printed reason)
+//! where no C++ compiler exists.
+//!
+//! Runtime: each launch spawns one OS thread per thread of a block (≤ 256); a whole run is a few
+//! seconds on 2 cores.
 
 use std::path::PathBuf;
 use std::process::Command;

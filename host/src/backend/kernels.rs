@@ -2,11 +2,14 @@
 //! `backend::cuda`). Every kernel mirrors a core function line by line (same formulas, same
 //! clamps, same order of operations; `expf`/`logf`/`log1pf`/`tanhf` for libm's) so results
 //! differ from the CPU backend only by float rounding. One thread per element or per row (the
-//! soft-sharing mixture gradient: one block per component).
+//! soft-sharing mixture gradient: one block per component); the launch configurations are
+//! [`Launch`]'s. No kernel uses warp intrinsics. Indices that can pass `2^31` (`rows × cols`,
+//! Adam's `state[n + i]`, offsets plus indices) are computed in `long long`.
 //!
-//! Tested three ways: `host/tests/kernels_on_cpu.rs` compiles this source as plain C++ (a
-//! prelude maps the CUDA keywords) and runs every kernel on the CPU against core, on every
-//! machine with a C++ compiler; `host/tests/backend_parity.rs` compiles it with NVRTC (PTX and an
+//! Tested three ways: `host/tests/kernels_on_cpu.rs` compiles this source as C++20 (a prelude
+//! emulates the CUDA runtime: a block's threads as concurrent threads, `__syncthreads()` a
+//! barrier, per-block `__shared__` memory) and runs every kernel on the CPU, on the grid the
+//! backend launches it with ([`Launch`]), against core, on every machine with a C++ compiler; `host/tests/backend_parity.rs` compiles it with NVRTC (PTX and an
 //! `sm_90` CUBIN) where `libnvrtc` exists, and on a GPU compares the whole CUDA backend with the
 //! CPU backend. Keep the source to C++ that both compilers accept.
 //!
@@ -576,6 +579,50 @@ extern "C" __global__ void gather_rows(const float *src, const unsigned int *idx
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The launch configurations: blocks cover the items (the last one partial), never an
+    /// empty grid, an error rather than a truncated grid past CUDA's limit; at the largest
+    /// `i32` length a thread's `blockIdx.x * blockDim.x + threadIdx.x` still fits in an `int`
+    /// (the per-element kernels index with `int`).
+    #[test]
+    fn launch_configurations_cover_their_items() {
+        let l = |blocks, threads| Some(Launch { blocks, threads });
+        assert_eq!(Launch::per_element(0), l(1, 256));
+        assert_eq!(Launch::per_element(256), l(1, 256));
+        assert_eq!(Launch::per_element(700), l(3, 256));
+        assert_eq!(Launch::per_row(150), l(3, 64));
+        assert_eq!(Launch::per_component(20), l(20, 256));
+        assert_eq!(Launch::per_component(0), None);
+        assert_eq!(
+            Launch::sum(),
+            Launch {
+                blocks: 1,
+                threads: 256
+            }
+        );
+        for f in [Launch::per_element, Launch::per_row] {
+            let g = f(i32::MAX as usize).unwrap();
+            assert!(g.blocks as u64 * g.threads as u64 - 1 <= i32::MAX as u64);
+            assert!(g.blocks as u64 * g.threads as u64 >= i32::MAX as u64);
+        }
+        // Past 2^32 items the grid is not truncated to a small one: it is refused or exact.
+        let g = Launch::per_element((1usize << 32) + 1).unwrap();
+        assert_eq!(g.blocks, (1 << 24) + 1);
+        assert_eq!(Launch::per_row((MAX_BLOCKS as usize + 1) * 64), None);
+    }
+
+    /// The reductions' shared arrays are as long as their blocks are wide.
+    #[test]
+    fn reduction_arrays_match_the_reduction_block() {
+        assert!(REDUCE_BLOCK.is_power_of_two());
+        for decl in [
+            format!("__shared__ double part[{REDUCE_BLOCK}];"),
+            format!("__shared__ double part[3][{REDUCE_BLOCK}];"),
+        ] {
+            assert_eq!(SOURCE.matches(&decl).count(), 1, "{decl}");
+        }
+        assert_eq!(SOURCE.matches("__shared__").count(), 2);
+    }
 
     /// Every kernel the backend loads is defined (as `extern "C" __global__ void NAME(`) and
     /// the braces balance (the source is only compiled on a machine with NVRTC).
