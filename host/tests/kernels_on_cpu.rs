@@ -953,3 +953,110 @@ fn soft_share_kernels_equal_core() {
         assert!(got_g.iter().chain(&got_mix).all(|v| v.is_finite()));
     }
 }
+
+/// One step's kernels at the size of the robot-arm demo (`--batch 4096 --components 20`,
+/// targets of dimension 2, a hidden layer of 64 tanh units): the bias + activation over 4096 × 64
+/// values (1024 blocks), the MDN head over 4096 rows (64 blocks of 64) and the sum of its
+/// 4096 row losses, against the CPU backend and core.
+#[test]
+fn kernels_at_the_demo_batch_size_equal_core() {
+    let Some(lib) = kernels() else { return };
+    let fwd = sym!(lib, b"run_bias_act_forward", BiasActFn);
+    let head_k = sym!(lib, b"run_mdn_head", HeadFn);
+    let sum = sym!(lib, b"run_sum_into", SumFn);
+    let mut rng = Rng::new(31);
+    let (rows, cols) = (4096, 64);
+    let bias = randn(&mut rng, cols, 1.0);
+    let pre = randn(&mut rng, rows * cols, 2.0);
+    let (mut kpre, mut kpost) = (Guarded::new(&pre), Guarded::new(&vec![0.0; rows * cols]));
+    let el = elements(rows * cols);
+    assert_eq!(el.blocks, 1024);
+    // SAFETY: buffers of the lengths the kernel addresses.
+    unsafe {
+        fwd(
+            el.blocks,
+            el.threads,
+            Activation::Tanh.id() as i32,
+            0.0,
+            bias.as_ptr(),
+            rows as i32,
+            cols as i32,
+            kpre.ptr(),
+            kpost.ptr(),
+        )
+    };
+    let (kpre, kpost) = (kpre.take("pre-activations"), kpost.take("activations"));
+    let (mut cpre, mut cpost) = (pre.clone(), vec![0.0; rows * cols]);
+    CpuBackend::new()
+        .bias_act_forward(
+            Activation::Tanh,
+            &bias,
+            0,
+            rows,
+            cols,
+            &mut cpre,
+            &mut cpost,
+        )
+        .unwrap();
+    assert_eq!(kpre, cpre);
+    close("tanh forward", &kpost, &cpost, 1e-6);
+
+    let head = Head::new(20, 2, 0.01).unwrap();
+    let o = head.output_len();
+    let out = randn(&mut rng, rows * o, 1.5);
+    let t = randn(&mut rng, rows * 2, 1.0);
+    let (mut kg, mut kl) = (
+        Guarded::new(&vec![0.0; rows * o]),
+        Guarded::new(&vec![0.0; rows]),
+    );
+    let (mut bad, mut acc) = (0i32, 0.0f64);
+    let (g, s) = (Launch::per_row(rows).unwrap(), Launch::sum());
+    assert_eq!(g.blocks, 64);
+    // SAFETY: buffers of the lengths the kernels address.
+    unsafe {
+        head_k(
+            g.blocks,
+            g.threads,
+            20,
+            2,
+            0.01,
+            out.as_ptr(),
+            t.as_ptr(),
+            rows as i32,
+            1.0 / rows as f32,
+            kg.ptr(),
+            kl.ptr(),
+            &mut bad,
+        );
+        sum(s.blocks, s.threads, kl.ptr(), rows as i32, &mut acc);
+    }
+    let (kg, kl) = (kg.take("head gradient"), kl.take("row NLL"));
+    assert_eq!(bad, 0);
+    let mut want = vec![0.0f32; rows * o];
+    let mut want_l = vec![0.0f32; rows];
+    for (r, wl) in want_l.iter_mut().enumerate() {
+        *wl = head
+            .loss_and_grad(
+                &out[r * o..(r + 1) * o],
+                &t[r * 2..(r + 1) * 2],
+                &mut want[r * o..(r + 1) * o],
+            )
+            .unwrap();
+    }
+    cpu::scale(&mut want, 1.0 / rows as f32);
+    close("head gradient", &kg, &want, 1e-4);
+    // A row's NLL is a sum of terms of order one (ln π, ln σ, ½ r²) that may nearly cancel:
+    // its rounding is absolute (expf/logf of the C library against libm's: an ulp apart).
+    for (i, (g, w)) in kl.iter().zip(&want_l).enumerate() {
+        assert!((g - w).abs() <= 1e-5 * w.abs().max(1.0), "NLL[{i}]: {g} vs {w}");
+    }
+    let total = want_l.iter().fold(0.0f64, |a, &v| a + v as f64);
+    assert!(
+        (acc - total).abs() <= 1e-9 * total.abs(),
+        "{acc} vs {total}"
+    );
+    assert_eq!(
+        acc.to_bits(),
+        block_sum(&kl, REDUCE_BLOCK as usize).to_bits()
+    );
+}
