@@ -35,9 +35,10 @@ use embedml_host::backend::kernels::{
 use embedml_host::backend::Backend;
 use libloading::{Library, Symbol};
 
-/// The CUDA runtime, emulated: every launch runs its grid's blocks one after the other, the
-/// threads of a block as real concurrent threads (`std::thread`), `__syncthreads()` a C++20
-/// `std::barrier` of the block, `__shared__` arrays one copy per block (static storage in a
+/// The CUDA runtime, emulated: every launch runs its grid's blocks one after the other (the
+/// last first: a kernel that expects another block's output in order fails), the threads of a
+/// block as real concurrent threads (`std::thread`), `__syncthreads()` a C++20 `std::barrier`
+/// of the block, `__shared__` arrays one copy per block (static storage in a
 /// section of their own, filled with NaN bits before every block: reading shared memory before
 /// writing it shows), `atomicExch` atomic. A thread that returns counts as arrived at the
 /// block's later barriers (as on a GPU). One launch at a time (a process-wide lock), so tests
@@ -66,7 +67,8 @@ static inline float __uint_as_float(unsigned u) { float f; memcpy(&f, &u, 4); re
 static inline int atomicExch(int *p, int v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }
 
 static std::mutex emu_launch_lock;
-/* kernel<<<blocks, threads>>>() for blocks first..blocks (first = 0: the whole grid). */
+/* kernel<<<blocks, threads>>>() for blocks first..blocks (first = 0: the whole grid), the last
+   block first (a GPU runs blocks in no given order). */
 template <class F> static void emu_launch(unsigned first, unsigned blocks, unsigned threads, F kernel) {
     std::lock_guard<std::mutex> hold(emu_launch_lock);
     std::unique_ptr<std::barrier<>> sync;
@@ -82,7 +84,7 @@ template <class F> static void emu_launch(unsigned first, unsigned blocks, unsig
             gridDim = {blocks, 1, 1};
             blockDim = {threads, 1, 1};
             threadIdx = {t, 0, 0};
-            for (unsigned b = first; b < blocks; ++b) {
+            for (unsigned b = blocks; b-- > first;) {
                 gate.arrive_and_wait();
                 blockIdx = {b, 0, 0};
                 kernel();
@@ -1048,7 +1050,10 @@ fn kernels_at_the_demo_batch_size_equal_core() {
     // A row's NLL is a sum of terms of order one (ln π, ln σ, ½ r²) that may nearly cancel:
     // its rounding is absolute (expf/logf of the C library against libm's: an ulp apart).
     for (i, (g, w)) in kl.iter().zip(&want_l).enumerate() {
-        assert!((g - w).abs() <= 1e-5 * w.abs().max(1.0), "NLL[{i}]: {g} vs {w}");
+        assert!(
+            (g - w).abs() <= 1e-5 * w.abs().max(1.0),
+            "NLL[{i}]: {g} vs {w}"
+        );
     }
     let total = want_l.iter().fold(0.0f64, |a, &v| a + v as f64);
     assert!(
