@@ -1065,3 +1065,94 @@ fn kernels_at_the_demo_batch_size_equal_core() {
         block_sum(&kl, REDUCE_BLOCK as usize).to_bits()
     );
 }
+
+/// The soft-sharing kernels on a weight range that starts 100 weights below `2^31` (a network
+/// with more than 2^31 parameters, whose last matrix is soft-shared): `params[off + i]` and
+/// `grads[off + i]` must be indexed in 64 bits (with `int` they wrapped to a negative index).
+/// The parameter and gradient buffers are reserved address space; the kernels run on the
+/// backend's grids, against core on the same 300 weights.
+#[test]
+fn soft_share_kernels_index_past_2_pow_31() {
+    use embedml::models::soft_share;
+    let Some(lib) = kernels() else { return };
+    let run_w = sym!(lib, b"run_soft_share_w", SoftShareWFn);
+    let run_mix = sym!(lib, b"run_soft_share_mix", SoftShareMixFn);
+    let reserve = sym!(lib, b"emu_reserve", ReserveFn);
+    let release = sym!(lib, b"emu_release", ReleaseFn);
+    let (off, n, m) = ((1usize << 31) - 100, 300usize, 3usize);
+    let len = off + n;
+    // SAFETY: plain anonymous mappings, released below.
+    let (p, gr) = unsafe { (reserve(4 * len), reserve(4 * len)) };
+    if p.is_null() || gr.is_null() {
+        eprintln!("skipped: the system refused 16 GiB of address space");
+        return;
+    }
+    let mut rng = Rng::new(41);
+    let w = randn(&mut rng, n, 0.7);
+    let g0 = randn(&mut rng, n, 0.1);
+    // SAFETY: indices off..off + n lie inside both mappings.
+    unsafe {
+        std::ptr::copy_nonoverlapping(w.as_ptr(), p.add(off), n);
+        std::ptr::copy_nonoverlapping(g0.as_ptr(), gr.add(off), n);
+    }
+    let mix = [0.2f32, -0.1, 0.0, -0.8, 0.1, 0.9, -2.0, -3.0, -1.5];
+    let (lambda, sigma_min) = (0.05f32, 1e-3f32);
+    let mut omega = Guarded::new(&vec![f32::NAN; n]);
+    let mut got_mix = Guarded::new(&[0.0f32; 9]);
+    let (el, comp) = (elements(n), Launch::per_component(m).unwrap());
+    // SAFETY: `p` and `gr` hold off + n values, `omega` n, the mixture 3m.
+    unsafe {
+        run_w(
+            el.blocks,
+            el.threads,
+            mix.as_ptr(),
+            m as i32,
+            lambda,
+            sigma_min,
+            p,
+            gr,
+            off as i32,
+            n as i32,
+            omega.ptr(),
+        );
+        run_mix(
+            comp.blocks,
+            comp.threads,
+            mix.as_ptr(),
+            m as i32,
+            lambda,
+            sigma_min,
+            p,
+            off as i32,
+            n as i32,
+            omega.ptr(),
+            got_mix.ptr(),
+        );
+    }
+    let (omega, got_mix) = (omega.take("Omega terms"), got_mix.take("mixture gradients"));
+    let mut got_g = vec![0.0f32; n];
+    // SAFETY: as above; the mappings are not used after.
+    unsafe {
+        std::ptr::copy_nonoverlapping(gr.add(off), got_g.as_mut_ptr(), n);
+        release(p, 4 * len);
+        release(gr, 4 * len);
+    }
+    let (mut want_g, mut want_mix) = (g0.clone(), [0.0f32; 9]);
+    let pen =
+        soft_share::accumulate(&mix, &w, lambda, sigma_min, &mut want_g, &mut want_mix).unwrap();
+    let scale = want_g.iter().fold(0.0f32, |a, v| a.max(v.abs()));
+    for (i, (g, w)) in got_g.iter().zip(&want_g).enumerate() {
+        assert!(
+            (g - w).abs() <= 1e-5 * scale,
+            "weight gradient {i}: {g} vs {w}"
+        );
+    }
+    let e = rel_norm(&got_mix, &want_mix);
+    assert!(e <= 1e-5, "mixture gradients rel {e:e}");
+    let omega_sum = omega.iter().fold(0.0f64, |a, &v| a + v as f64);
+    let want = pen as f64 / lambda as f64;
+    assert!(
+        (omega_sum - want).abs() <= 1e-5 * want.abs(),
+        "{omega_sum} vs {want}"
+    );
+}
