@@ -21,6 +21,19 @@
 //!
 //! Runtime: each launch spawns one OS thread per thread of a block (≤ 256); a whole run is a few
 //! seconds on 2 cores.
+//!
+//! Data races between the threads of a block (a missing `__syncthreads()`) change the results
+//! here only by chance of scheduling (the missing barriers tried were caught every time); to
+//! find them for certain, run the kernels under ThreadSanitizer — the test binary directly, not
+//! through cargo (cargo and rustc crash with the runtime preloaded):
+//!
+//! ```sh
+//! cargo test -p embedml-host --test kernels_on_cpu --no-run   # prints the binary's path
+//! EMBEDML_KERNELS_CXXFLAGS=-fsanitize=thread TSAN_OPTIONS=ignore_noninstrumented_modules=1 \
+//!   LD_PRELOAD=$(c++ -print-file-name=libtsan.so) target/debug/deps/kernels_on_cpu-HASH
+//! ```
+//!
+//! (exit status 66 and a report naming the kernel and its `__shared__` array on a race; ≈ 30 s.)
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -139,6 +152,8 @@ fn build() -> Option<PathBuf> {
     let (src, lib) = (dir.join("kernels.cpp"), dir.join("libkernels.so"));
     std::fs::write(&src, format!("{PRELUDE}\n{SOURCE}\n{WRAPPERS}")).unwrap();
     let cxx = std::env::var("CXX").unwrap_or_else(|_| "c++".into());
+    // Extra flags, e.g. `-fsanitize=thread` (with the runtime preloaded: see the module docs).
+    let extra = std::env::var("EMBEDML_KERNELS_CXXFLAGS").unwrap_or_default();
     // -ffp-contract=off: no fused multiply-add, as the backend asks NVRTC (--fmad=false).
     let out = Command::new(&cxx)
         .args([
@@ -153,6 +168,7 @@ fn build() -> Option<PathBuf> {
         ])
         .arg(&lib)
         .arg(&src)
+        .args(extra.split_whitespace())
         .output();
     match out {
         Err(e) => {
