@@ -13,8 +13,8 @@
 //! compared to the bit with the GPU's summation order written in Rust ([`block_sum`]); Adam runs
 //! the last blocks of its largest grid (`n = i32::MAX`) and the soft-sharing kernels a weight
 //! range crossing `2^31`, on reserved address space, to check their 64-bit indexing; one test
-//! runs a step's kernels at the robot-arm demo's batch (4096 rows, 1024 blocks). Device memory, the driver and NVRTC's code generation are checked by
-//! `backend_parity.rs` on a GPU. No kernel uses warps (`warpSize`, `__shfl_*`, `__ballot`,
+//! runs a step's kernels at the robot-arm demo's batch (4096 rows, 1024 blocks). Device memory,
+//! the driver and NVRTC's code generation are checked by `backend_parity.rs` on a GPU. No kernel uses warps (`warpSize`, `__shfl_*`, `__ballot`,
 //! warp-synchronous code without `__syncthreads`); the prelude does not define them, so a kernel
 //! that starts to does not compile here until they are emulated. Skipped (with a printed reason)
 //! where no C++ compiler exists.
