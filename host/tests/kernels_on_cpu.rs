@@ -147,7 +147,8 @@ fn kernels() -> Option<Library> {
 }
 
 fn build() -> Option<PathBuf> {
-    let dir: PathBuf = std::env::temp_dir().join(format!("embedml-kernels-{}", std::process::id()));
+    // Cargo's scratch folder for integration tests (under `target/`, so nothing is left in /tmp).
+    let dir: PathBuf = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("embedml-kernels");
     std::fs::create_dir_all(&dir).unwrap();
     let (src, lib) = (dir.join("kernels.cpp"), dir.join("libkernels.so"));
     std::fs::write(&src, format!("{PRELUDE}\n{SOURCE}\n{WRAPPERS}")).unwrap();
