@@ -580,6 +580,19 @@ fn load_everything(data: &[u8]) -> Vec<&'static str> {
         assert!(m[0].is_finite());
         ok.push("mdn");
     }
+    // The in-place MDN (on an aligned copy) accepts exactly what the RAM loader accepts, and
+    // computes the same mean bit for bit.
+    let mut words = vec![0u32; data.len().div_ceil(4)];
+    bytemuck::cast_slice_mut::<u32, u8>(&mut words)[..data.len()].copy_from_slice(data);
+    let aligned = &bytemuck::cast_slice::<u32, u8>(&words)[..data.len()];
+    let flash = format::MdnRef::<2, 64, 14, 9>::from_blob(aligned);
+    assert_eq!(flash.is_ok(), Inverse::from_blob(data).is_ok());
+    if let (Ok(mut flash), Ok(mut net)) = (flash, Inverse::from_blob(data)) {
+        let (mut a, mut b) = ([0.0], [0.0]);
+        flash.mean(&[0.5], &mut a).unwrap();
+        net.mean(&[0.5], &mut b).unwrap();
+        assert_eq!(a[0].to_bits(), b[0].to_bits());
+    }
     // Naive Bayes: the f64 path and the f32 tables; what the tables predict is never NaN.
     let finite = |p: &[f32]| assert!(p.iter().all(|v| v.is_finite()), "{p:?}");
     if let Ok(nb) = Golf::from_blob(data) {

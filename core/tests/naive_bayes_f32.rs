@@ -3,8 +3,10 @@
 //! `f64` path itself, and its error cases; `refresh_class` after online updates equals a full
 //! `rebuild`.
 
-use embedml::models::naive_bayes::{BernoulliNb, CategoricalNb, GaussianNb, MultinomialNb};
-use embedml::Error;
+use embedml::models::naive_bayes::{
+    BernoulliNb, CategoricalNb, GaussianNb, GaussianTables, MultinomialNb,
+};
+use embedml::{Error, Rng};
 
 #[allow(dead_code)] // not every test uses every reference constant
 mod reference {
@@ -248,6 +250,140 @@ fn refresh_class_after_updates_equals_rebuild() {
     let want = nb.predict_proba(&[0, 2, 0, 1], None).unwrap();
     assert!(after[1] > before[1]);
     assert!((after[1] - want[1]).abs() < 1e-6);
+}
+
+/// The Gaussian tables' bits: offsets, means, half precisions.
+fn gaussian_bits<const C: usize, const F: usize>(t: &GaussianTables<C, F>) -> Vec<u32> {
+    let flat = |a: &[[f32; F]; C]| a.iter().flatten().copied().collect::<Vec<_>>();
+    t.offset()
+        .iter()
+        .copied()
+        .chain(flat(t.mean()))
+        .chain(flat(t.half_precision()))
+        .map(f32::to_bits)
+        .collect()
+}
+
+/// Gaussian online learning: `refresh_class` (memoised logarithms, the variance floor through
+/// a series) after every `update` gives the tables of a full rebuild bit for bit, over
+/// thousands of random updates: iris rows in random orders, random data with a feature constant
+/// within a class (variance 0: the floor itself, no series), `var_smoothing` 0, 1e-9 and 1e-2
+/// (floor above 2^-16 of some variances: the direct logarithm), fixed priors, `forget`.
+#[test]
+fn gaussian_refresh_after_random_updates_equals_rebuild() {
+    let rows = iris();
+    let mut rng = Rng::new(2024);
+    let mut refreshes = 0;
+    for (trial, vs) in [1e-9, 0.0, 1e-2, 1e-9, 0.3].into_iter().enumerate() {
+        let mut nb = GaussianNb::<3, 4>::new();
+        nb.set_var_smoothing(vs).unwrap();
+        if trial == 3 {
+            nb.set_prior(Some([0.2, 0.3, 0.5])).unwrap();
+        }
+        let mut t = nb.log_tables().unwrap();
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        rng.shuffle(&mut order);
+        for (k, &r) in order.iter().enumerate() {
+            let (mut x, y) = rows[r];
+            if trial == 4 {
+                x[1] = 3.0; // constant within every class: M2 = 0
+                x[0] += rng.normal() * 1e-4; // variance far below the floor
+            }
+            nb.update(&x, y).unwrap();
+            t.refresh_class(&nb, y).unwrap();
+            let fresh = nb.log_tables().unwrap();
+            assert_eq!(
+                gaussian_bits(&t),
+                gaussian_bits(&fresh),
+                "trial {trial} step {k}"
+            );
+            assert_eq!(t, fresh);
+            refreshes += 1;
+            if k % 50 == 49 {
+                nb.forget(0.75).unwrap();
+                t.refresh(&nb).unwrap();
+                assert_eq!(gaussian_bits(&t), gaussian_bits(&nb.log_tables().unwrap()));
+            }
+        }
+        // And the tables still predict as the f64 path does.
+        for (x, _) in rows.iter().step_by(7) {
+            assert_eq!(t.predict(x).unwrap(), nb.predict(x).unwrap());
+        }
+    }
+    // Random data, 4 classes × 6 features, scales from 1e-3 to 1e3, one feature constant in
+    // class 2, and a class that stays empty for a while (−∞ offsets).
+    for seed in 0..4u64 {
+        let mut rng = Rng::new(seed);
+        let mut nb = GaussianNb::<4, 6>::new();
+        let mut t = nb.log_tables().unwrap();
+        for k in 0..400 {
+            let y = if k < 40 { rng.below(2) } else { rng.below(4) } as usize;
+            let x: [f32; 6] = core::array::from_fn(|i| {
+                let scale = 10f32.powi(i as i32 - 3);
+                if y == 2 && i == 4 {
+                    7.0
+                } else {
+                    scale * (y as f32 + rng.normal())
+                }
+            });
+            nb.update(&x, y).unwrap();
+            t.refresh_class(&nb, y).unwrap();
+            assert_eq!(
+                gaussian_bits(&t),
+                gaussian_bits(&nb.log_tables().unwrap()),
+                "seed {seed} step {k}"
+            );
+            refreshes += 1;
+            // Each entry is the f64 path's term rounded once (within 2 f32 ulps): one
+            // logarithm of a product of variances plus the floor's series is the sum of
+            // the logarithms.
+            let n: f64 = nb.class_count().iter().map(|&c| c as f64).sum();
+            for c in 0..4 {
+                let count = nb.class_count()[c] as f64;
+                if count == 0.0 {
+                    assert_eq!(t.offset()[c], f32::NEG_INFINITY);
+                    continue;
+                }
+                let mut want = (count / n).ln();
+                for i in 0..6 {
+                    let var = nb.variance(c, i).unwrap().unwrap();
+                    want -= 0.5 * ((2.0 * std::f64::consts::PI).ln() + var.ln());
+                    let h = t.half_precision()[c][i] as f64;
+                    let want_h = (0.5 / var).min(f32::MAX as f64); // saturated, as documented
+                    assert!(
+                        (h - want_h).abs() <= f32::EPSILON as f64 * h,
+                        "{h} vs {want_h}"
+                    );
+                    assert_eq!(t.mean()[c][i], nb.mean()[c][i] as f32);
+                }
+                let got = t.offset()[c] as f64;
+                let tol = 2.0 * f32::EPSILON as f64 * want.abs().max(1.0);
+                assert!((got - want).abs() <= tol, "{got} vs {want}");
+            }
+        }
+    }
+    // Variances beyond the f32 range (1e-50 and 1e50): the series' ratio is then taken in f64.
+    for scale in [1e-25f32, 1e25] {
+        let mut rng = Rng::new(9);
+        let mut nb = GaussianNb::<3, 2>::new();
+        let mut t = nb.log_tables().unwrap();
+        for k in 0..60 {
+            let y = k % 3;
+            let x = [scale * (y as f32 + rng.normal()), scale * rng.normal()];
+            nb.update(&x, y).unwrap();
+            t.refresh_class(&nb, y).unwrap();
+            assert_eq!(gaussian_bits(&t), gaussian_bits(&nb.log_tables().unwrap()));
+            refreshes += 1;
+        }
+        // (The precisions saturate at the f32 range there, as documented: only the offsets
+        // are checked, finite.)
+        assert!(t.offset().iter().all(|o| o.is_finite()));
+    }
+    assert_eq!(refreshes, 5 * 150 + 4 * 400 + 2 * 60);
+    let mut nb = GaussianNb::<3, 4>::new();
+    nb.update(&rows[0].0, 0).unwrap();
+    let mut t = nb.log_tables().unwrap();
+    assert!(t.refresh_class(&nb, 3).is_err());
 }
 
 /// Degenerate statistics never give NaN: a constant feature (variance at the 1e-300 floor) and

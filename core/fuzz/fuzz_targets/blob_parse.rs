@@ -1,9 +1,10 @@
-//! Fuzzes the blob parser and every typed loader (MLP, in-place MLP, MDN, categorical,
+//! Fuzzes the blob parser and every typed loader (MLP, in-place MLP, MDN, in-place MDN, categorical,
 //! Bernoulli, multinomial and Gaussian naive Bayes, Q-table): any input must give `Ok` or a `FormatError`,
 //! never a panic, and whatever parses must run.
 #![no_main]
 
-use embedml::format::{self, BlobView, MlpRef};
+use embedml::format::{self, BlobView, MdnRef, MlpRef};
+use embedml::models::mdn::ModeSearch;
 use embedml::models::naive_bayes::{BernoulliNb, CategoricalNb, GaussianNb, MultinomialNb};
 use embedml::models::qlearn::QTable;
 use embedml::{mdn_type, mlp_type, Parameters};
@@ -60,6 +61,16 @@ fn check(data: &[u8]) {
             let mut m = [0.0f32];
             let _ = mix.mean(&mut m);
         }
+    }
+    // The in-place MDN accepts exactly what the RAM loader accepts (aligned), and agrees.
+    let flash = MdnRef::<2, 64, 14, 9>::from_blob(bytes);
+    assert_eq!(flash.is_ok(), Inverse::from_blob(bytes).is_ok());
+    if let (Ok(mut flash), Ok(mut net)) = (flash, Inverse::from_blob(bytes)) {
+        let (mut a, mut b) = ([0.0f32], [0.0f32]);
+        let ra = flash.mode(&[0.5], &mut a, ModeSearch::default());
+        let rb = net.mode(&[0.5], &mut b, ModeSearch::default());
+        assert_eq!(ra.map(f32::to_bits), rb.map(f32::to_bits));
+        assert_eq!(a[0].to_bits(), b[0].to_bits());
     }
     // Naive Bayes: the f64 path and the f32 tables (whose predictions are never NaN).
     let finite = |p: &[f32]| assert!(p.iter().all(|v| v.is_finite()));

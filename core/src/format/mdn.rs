@@ -163,7 +163,7 @@ fn decode_shape(
 
 /// Decodes and checks an MDN blob's shape into `layers` (`NL` of them) against the typed
 /// capacities `p` (parameters), `u` (units) and `o` (outputs).
-fn decode<const NL: usize>(
+pub(super) fn decode<const NL: usize>(
     view: &BlobView<'_>,
     layers: &mut [Layer; NL],
     p: usize,

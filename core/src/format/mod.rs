@@ -3,8 +3,8 @@
 //! The host writes a blob (`embedml export`, or [`Mlp::to_blob`](crate::models::mlp::Mlp::to_blob));
 //! the device embeds it in flash ([`include_blob!`](crate::include_blob)) and either loads it into
 //! a typed model ([`Mlp::from_blob`](crate::models::mlp::Mlp::from_blob), a RAM copy that can keep
-//! training) or runs it **in place** from flash ([`MlpRef`], inference only, no copy of the
-//! parameters). Parsing never panics: every malformed input gives a [`FormatError`].
+//! training) or runs it **in place** from flash ([`MlpRef`], [`MdnRef`]: inference only, no
+//! copy of the parameters). Parsing never panics: every malformed input gives a [`FormatError`].
 //!
 //! ## Byte layout (all integers and floats little-endian)
 //!
@@ -94,6 +94,7 @@ mod aligned;
 mod crc32;
 mod error;
 mod mdn;
+mod mdn_ref;
 mod mlp;
 mod naive_bayes;
 mod nb_gaussian;
@@ -104,6 +105,7 @@ mod write;
 pub use aligned::Aligned;
 pub use error::FormatError;
 pub use mdn::{decode_mdn_shape, mdn_blob_len, mdn_shape_words, write_mdn_blob};
+pub use mdn_ref::MdnRef;
 pub use mlp::{decode_mlp_shape, mlp_blob_len, write_mlp_blob, MlpRef, MLP_SHAPE_WORDS_PER_LAYER};
 pub use naive_bayes::{
     bernoulli_blob_len, categorical_blob_len, categorical_shape_words, decode_bernoulli_shape,

@@ -1,6 +1,8 @@
 //! The PRML Fig 5.19 inverse-problem MDN on the device (`models/prml_inverse.bin`: `K = 3`
 //! components, trunk 1 → 5 tanh → 9, trained on the host by `embedml-host` as `embedml demo
-//! prml-inverse` trains it, blob from `embedml export`'s writer). For each input `t` of the
+//! prml-inverse` trains it, blob from `embedml export`'s writer), run **in place** from flash
+//! (`MdnRef`: the parameters are borrowed from the blob, not copied; this binary only infers,
+//! so it needs no trainable copy in RAM). For each input `t` of the
 //! sweep it logs π, μ, σ, the conditional mean and the conditional mode, and compares them with
 //! what core computed on the host (`models/prml_inverse_expected.rs`) within 1e-5 relative.
 //! Exits 0 only if every figure matches.
@@ -9,7 +11,7 @@
 
 use cortex_m_rt::entry;
 use embedml::models::mdn::ModeSearch;
-use embedml::{include_blob, mdn_type};
+use embedml::{include_blob, mdn_ref_type};
 use embedml_firmware as fw;
 
 /// `INPUTS`, `PI`, `MU`, `SIGMA`, `MEAN`, `MODE`, generated on the host.
@@ -23,7 +25,8 @@ static BLOB: &[u8] = include_blob!("../../models/prml_inverse.bin");
 /// Relative tolerance against the host's outputs.
 const TOLERANCE: f32 = 1e-5;
 
-type Inverse = mdn_type!(3, 1; 1, 5, 9);
+/// The in-place MDN: parameters borrowed from `BLOB`.
+type Inverse = mdn_ref_type!(3, 1; 1, 5, 9);
 
 /// Number of sweep inputs.
 const N: usize = expected::INPUTS.len();
@@ -42,7 +45,7 @@ fn main() -> ! {
         "prml_inverse.bin: {=usize} bytes, K = {=usize}, {=usize} parameters",
         BLOB.len(),
         net.head().k(),
-        embedml::Parameters::param_count(&net)
+        net.params().len()
     );
     let (mut pi, mut mu, mut sigma) = ([[0.0f32; 3]; N], [[0.0f32; 3]; N], [[0.0f32; 3]; N]);
     let (mut mean, mut mode) = ([0.0f32; N], [0.0f32; N]);

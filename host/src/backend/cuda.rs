@@ -24,7 +24,7 @@ use embedml::models::mdn::Head;
 use embedml::optim::{AnyOptimizer, Optimizer as _};
 use embedml::Activation;
 
-use super::kernels::{optimizer_launch, OptimizerLaunch, BLOCK, NAMES, SOURCE};
+use super::kernels::{optimizer_launch, Launch, OptimizerLaunch, MAX_BLOCKS, NAMES, SOURCE};
 use super::{Backend, Gemm, DATA_BUDGET_BYTES};
 use crate::error::{HostError, Result};
 
@@ -36,22 +36,33 @@ fn int(v: usize, what: &str) -> Result<i32> {
     i32::try_from(v).map_err(|_| HostError::Data(format!("CUDA: {what} {v} exceeds i32")))
 }
 
-/// Launch configuration for per-row kernels: small blocks, so a batch of a few thousand rows
-/// spreads over many multiprocessors.
-fn grid_rows(n: usize) -> LaunchConfig {
+/// The driver's launch configuration for a [`Launch`] (no dynamic shared memory).
+fn config(l: Launch) -> LaunchConfig {
     LaunchConfig {
-        grid_dim: ((n as u32).div_ceil(64).max(1), 1, 1),
-        block_dim: (64, 1, 1),
+        grid_dim: (l.blocks, 1, 1),
+        block_dim: (l.threads, 1, 1),
         shared_mem_bytes: 0,
     }
 }
 
-fn grid(n: usize) -> LaunchConfig {
-    LaunchConfig {
-        grid_dim: ((n as u32).div_ceil(BLOCK).max(1), 1, 1),
-        block_dim: (BLOCK, 1, 1),
-        shared_mem_bytes: 0,
-    }
+fn too_large(what: &str, n: usize) -> HostError {
+    HostError::Data(format!(
+        "CUDA: {what}: {n} items need more than {MAX_BLOCKS} blocks"
+    ))
+}
+
+/// One thread per element ([`Launch::per_element`]), or an error past the grid limit.
+fn grid(n: usize, what: &str) -> Result<LaunchConfig> {
+    Launch::per_element(n)
+        .map(config)
+        .ok_or_else(|| too_large(what, n))
+}
+
+/// One thread per row ([`Launch::per_row`]), or an error past the grid limit.
+fn grid_rows(n: usize, what: &str) -> Result<LaunchConfig> {
+    Launch::per_row(n)
+        .map(config)
+        .ok_or_else(|| too_large(what, n))
 }
 
 /// The kernels, loaded into one context.
@@ -409,11 +420,7 @@ impl CudaBackend {
     /// Adds the first `rows` per-row losses to the accumulator (one block, fixed order).
     fn accumulate(&mut self, rows: usize) -> Result<()> {
         let n = int(rows, "rows")?;
-        let cfg = LaunchConfig {
-            grid_dim: (1, 1, 1),
-            block_dim: (256, 1, 1),
-            shared_mem_bytes: 0,
-        };
+        let cfg = config(Launch::sum());
         let mut b = self.stream.launch_builder(self.k.get("sum_into"));
         b.arg(&self.row_loss).arg(&n).arg(&mut self.acc);
         // SAFETY: `row_loss` holds at least `rows` values, `acc` one.
@@ -541,10 +548,11 @@ impl Backend for CudaBackend {
     fn scale(&mut self, buf: &mut CudaSlice<f32>, len: usize, s: f32) -> Result<()> {
         check(buf, len, "scaled buffer")?;
         let n = int(len, "length")?;
+        let cfg = grid(len, "scale")?;
         let mut b = self.stream.launch_builder(self.k.get("scale"));
         b.arg(buf).arg(&n).arg(&s);
         // SAFETY: `buf` holds at least `n` values.
-        unsafe { b.launch(grid(len)) }.map_err(|e| err("scale", e))?;
+        unsafe { b.launch(cfg) }.map_err(|e| err("scale", e))?;
         Ok(())
     }
 
@@ -575,6 +583,7 @@ impl Backend for CudaBackend {
         let (id, slope) = act_args(act);
         let (r, c) = (int(rows, "rows")?, int(cols, "columns")?);
         let bv = bias.slice(bias_off..bias_off + cols);
+        let cfg = grid(len, "bias_act_forward")?;
         let mut b = self.stream.launch_builder(self.k.get("bias_act_forward"));
         b.arg(&id)
             .arg(&slope)
@@ -584,7 +593,7 @@ impl Backend for CudaBackend {
             .arg(pre)
             .arg(post);
         // SAFETY: lengths checked above.
-        unsafe { b.launch(grid(len)) }.map_err(|e| err("bias_act_forward", e))?;
+        unsafe { b.launch(cfg) }.map_err(|e| err("bias_act_forward", e))?;
         Ok(())
     }
 
@@ -604,10 +613,11 @@ impl Backend for CudaBackend {
         check(delta, len, "deltas")?;
         let (id, slope) = act_args(act);
         let n = int(len, "length")?;
+        let cfg = grid(len, "act_backward")?;
         let mut b = self.stream.launch_builder(self.k.get("act_backward"));
         b.arg(&id).arg(&slope).arg(pre).arg(post).arg(&n).arg(delta);
         // SAFETY: lengths checked above.
-        unsafe { b.launch(grid(len)) }.map_err(|e| err("act_backward", e))?;
+        unsafe { b.launch(cfg) }.map_err(|e| err("act_backward", e))?;
         Ok(())
     }
 
@@ -662,6 +672,7 @@ impl Backend for CudaBackend {
         self.ensure_rows(rows)?;
         let id = loss.id() as i32;
         let (r, c) = (int(rows, "rows")?, int(cols, "columns")?);
+        let cfg = grid_rows(rows, "loss_rows")?;
         let mut b = self.stream.launch_builder(self.k.get("loss_rows"));
         b.arg(&id)
             .arg(out)
@@ -671,7 +682,7 @@ impl Backend for CudaBackend {
             .arg(grad)
             .arg(&mut self.row_loss);
         // SAFETY: lengths checked above; `row_loss` holds at least `rows` values.
-        unsafe { b.launch(grid_rows(rows)) }.map_err(|e| err("loss_rows", e))?;
+        unsafe { b.launch(cfg) }.map_err(|e| err("loss_rows", e))?;
         self.accumulate(rows)
     }
 
@@ -695,6 +706,7 @@ impl Backend for CudaBackend {
             int(rows, "rows")?,
         );
         let smin = head.sigma_min();
+        let cfg = grid_rows(rows, "mdn_head")?;
         let mut b = self.stream.launch_builder(self.k.get("mdn_head"));
         b.arg(&kk)
             .arg(&ll)
@@ -707,7 +719,7 @@ impl Backend for CudaBackend {
             .arg(&mut self.row_loss)
             .arg(&mut self.bad);
         // SAFETY: lengths checked above.
-        unsafe { b.launch(grid_rows(rows)) }.map_err(|e| err("mdn_head", e))?;
+        unsafe { b.launch(cfg) }.map_err(|e| err("mdn_head", e))?;
         self.accumulate(rows)
     }
 
@@ -749,6 +761,7 @@ impl Backend for CudaBackend {
         check(grads, len, "gradients")?;
         check(state, opt.state_len(len), "optimizer state")?;
         let n = int(len, "parameters")?;
+        let cfg = grid(len, "optimizer step")?;
         match optimizer_launch(opt)? {
             OptimizerLaunch::Adam {
                 lr,
@@ -770,7 +783,7 @@ impl Backend for CudaBackend {
                     .arg(&bc1)
                     .arg(&bc2);
                 // SAFETY: lengths checked above (state holds 2n).
-                unsafe { b.launch(grid(len)) }.map_err(|e| err("adam", e))?;
+                unsafe { b.launch(cfg) }.map_err(|e| err("adam", e))?;
             }
             OptimizerLaunch::Momentum {
                 lr,
@@ -786,7 +799,7 @@ impl Backend for CudaBackend {
                     .arg(&beta)
                     .arg(&use_state);
                 // SAFETY: lengths checked above (momentum's state holds n; SGD's is not read).
-                unsafe { b.launch(grid(len)) }.map_err(|e| err("momentum", e))?;
+                unsafe { b.launch(cfg) }.map_err(|e| err("momentum", e))?;
             }
         }
         Ok(())
@@ -826,11 +839,8 @@ impl Backend for CudaBackend {
         }
         let mm = int(m, "soft-share components")?;
         // One block per component for the mixture's sums (power-of-two block: the tree).
-        let per_component = LaunchConfig {
-            grid_dim: (mm as u32, 1, 1),
-            block_dim: (256, 1, 1),
-            shared_mem_bytes: 0,
-        };
+        let per_component =
+            config(Launch::per_component(m).ok_or_else(|| too_large("soft_share_mix", m))?);
         for r in ranges {
             if r.is_empty() {
                 continue;
@@ -839,6 +849,7 @@ impl Backend for CudaBackend {
             check(grads, r.end, "soft-shared gradients")?;
             let (off, n) = (int(r.start, "weight offset")?, int(r.len(), "weights")?);
             {
+                let cfg = grid(r.len(), "soft_share_w")?;
                 let mut b = self.stream.launch_builder(self.k.get("soft_share_w"));
                 b.arg(mix)
                     .arg(&mm)
@@ -851,7 +862,7 @@ impl Backend for CudaBackend {
                     .arg(&mut self.omega);
                 // SAFETY: `params` and `grads` hold `off + n` values (checked), the mixture 3m,
                 // `omega` at least n.
-                unsafe { b.launch(grid(r.len())) }.map_err(|e| err("soft_share_w", e))?;
+                unsafe { b.launch(cfg) }.map_err(|e| err("soft_share_w", e))?;
             }
             let mut b = self.stream.launch_builder(self.k.get("soft_share_mix"));
             b.arg(mix)
@@ -945,10 +956,11 @@ impl Backend for CudaBackend {
                 let r = int(rows, "rows")?;
                 for (src, w, dst) in [(xd, wx, &mut *xb), (td, wt, &mut *tb)] {
                     let wi = int(w, "width")?;
+                    let cfg = grid(rows * w, "gather_rows")?;
                     let mut b = self.stream.launch_builder(self.k.get("gather_rows"));
                     b.arg(src).arg(&self.idx).arg(&r).arg(&wi).arg(dst);
                     // SAFETY: every index < n (checked), `dst` holds rows × w values.
-                    unsafe { b.launch(grid(rows * w)) }.map_err(|e| err("gather_rows", e))?;
+                    unsafe { b.launch(cfg) }.map_err(|e| err("gather_rows", e))?;
                 }
                 Ok(())
             }

@@ -2,11 +2,14 @@
 //! `backend::cuda`). Every kernel mirrors a core function line by line (same formulas, same
 //! clamps, same order of operations; `expf`/`logf`/`log1pf`/`tanhf` for libm's) so results
 //! differ from the CPU backend only by float rounding. One thread per element or per row (the
-//! soft-sharing mixture gradient: one block per component).
+//! soft-sharing mixture gradient: one block per component); the launch configurations are
+//! [`Launch`]'s. No kernel uses warp intrinsics. Indices that can pass `2^31` (`rows × cols`,
+//! Adam's `state[n + i]`, offsets plus indices) are computed in `long long`.
 //!
-//! Tested three ways: `host/tests/kernels_on_cpu.rs` compiles this source as plain C++ (a
-//! prelude maps the CUDA keywords) and runs every kernel on the CPU against core, on every
-//! machine with a C++ compiler; `host/tests/backend_parity.rs` compiles it with NVRTC (PTX and an
+//! Tested three ways: `host/tests/kernels_on_cpu.rs` compiles this source as C++20 (a prelude
+//! emulates the CUDA runtime: a block's threads as concurrent threads, `__syncthreads()` a
+//! barrier, per-block `__shared__` memory) and runs every kernel on the CPU, on the grid the
+//! backend launches it with ([`Launch`]), against core, on every machine with a C++ compiler; `host/tests/backend_parity.rs` compiles it with NVRTC (PTX and an
 //! `sm_90` CUBIN) where `libnvrtc` exists, and on a GPU compares the whole CUDA backend with the
 //! CPU backend. Keep the source to C++ that both compilers accept.
 //!
@@ -100,8 +103,74 @@ pub const NAMES: [&str; 12] = [
     "soft_share_mix",
 ];
 
-/// Threads per block of the row/element kernels.
+/// Threads per block of the per-element kernels.
 pub const BLOCK: u32 = 256;
+
+/// Threads per block of the per-row kernels (`loss_rows`, `mdn_head`): small blocks, so a
+/// batch of a few thousand rows spreads over many multiprocessors.
+pub const ROW_BLOCK: u32 = 64;
+
+/// Threads per block of the reductions (`sum_into`, `soft_share_mix`): a power of two, the
+/// length of their `__shared__` arrays (`part[256]`) and the width of their tree.
+pub const REDUCE_BLOCK: u32 = 256;
+
+/// The largest grid (blocks along x) a launch may have (CUDA's limit, `2^31 − 1`).
+pub const MAX_BLOCKS: u64 = (1 << 31) - 1;
+
+/// A kernel's launch configuration along x (every kernel is one-dimensional): `blocks` blocks
+/// of `threads` threads. The CUDA backend launches exactly these (`backend::cuda`), and
+/// `host/tests/kernels_on_cpu.rs` runs the kernels on the CPU with the same grids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Launch {
+    /// Blocks in the grid (`gridDim.x`), at least 1.
+    pub blocks: u32,
+    /// Threads per block (`blockDim.x`).
+    pub threads: u32,
+}
+
+impl Launch {
+    /// `n` items (`0 ⇒` one block, whose threads all return) at one thread each, `threads`
+    /// per block; `None` when the grid would exceed [`MAX_BLOCKS`].
+    pub fn cover(n: usize, threads: u32) -> Option<Launch> {
+        let blocks = (n as u64).div_ceil(threads as u64).max(1);
+        (blocks <= MAX_BLOCKS).then_some(Launch {
+            blocks: blocks as u32,
+            threads,
+        })
+    }
+
+    /// The per-element kernels (`bias_act_forward`, `act_backward`, `scale`, `adam`,
+    /// `momentum`, `gather_rows`, `soft_share_w`; `bias_grad` per column): one thread per
+    /// element, [`BLOCK`] per block.
+    pub fn per_element(n: usize) -> Option<Launch> {
+        Launch::cover(n, BLOCK)
+    }
+
+    /// The per-row kernels (`loss_rows`, `mdn_head`): one thread per row, [`ROW_BLOCK`] per
+    /// block.
+    pub fn per_row(rows: usize) -> Option<Launch> {
+        Launch::cover(rows, ROW_BLOCK)
+    }
+
+    /// `sum_into`: one block of [`REDUCE_BLOCK`] threads (a fixed order of summation).
+    pub fn sum() -> Launch {
+        Launch {
+            blocks: 1,
+            threads: REDUCE_BLOCK,
+        }
+    }
+
+    /// `soft_share_mix`: one block of [`REDUCE_BLOCK`] threads per mixture component (`m ≥ 1`).
+    pub fn per_component(m: usize) -> Option<Launch> {
+        let blocks = u32::try_from(m)
+            .ok()
+            .filter(|&b| b >= 1 && b as u64 <= MAX_BLOCKS)?;
+        Some(Launch {
+            blocks,
+            threads: REDUCE_BLOCK,
+        })
+    }
+}
 
 /// The CUDA C source (`extern "C"` kernels, no includes: NVRTC provides the math functions).
 pub const SOURCE: &str = r#"
@@ -329,7 +398,7 @@ extern "C" __global__ void sum_into(const float *x, int n, double *acc) {
     __shared__ double part[256];
     int tid = threadIdx.x;
     double s = 0.0;
-    for (int i = tid; i < n; i += blockDim.x) s += (double)x[i];
+    for (long long i = tid; i < n; i += blockDim.x) s += (double)x[i];
     part[tid] = s;
     __syncthreads();
     for (int w = blockDim.x / 2; w > 0; w >>= 1) {
@@ -352,9 +421,9 @@ extern "C" __global__ void adam(float *params, const float *grads, float *state,
     if (i >= n) return;
     float g = grads[i];
     float m = beta1 * state[i] + (1.0f - beta1) * g;
-    float v = beta2 * state[n + i] + (1.0f - beta2) * g * g;
+    float v = beta2 * state[(long long)n + i] + (1.0f - beta2) * g * g;
     state[i] = m;
-    state[n + i] = v;
+    state[(long long)n + i] = v;
     float mhat = m / bc1;
     float vhat = v / bc2;
     params[i] -= lr * mhat / (sqrtf(vhat) + eps);
@@ -438,7 +507,7 @@ extern "C" __global__ void soft_share_w(const float *mix, int m, float lambda, f
     float m_eta, r_eta;
     max_and_log_rest(mix, m, 1, &m_eta, &r_eta);
     float lse_eta = m_eta + r_eta;
-    float w = params[off + i];
+    float w = params[(long long)off + i];
     float lse = ss_lse(mix, m, lse_eta, sigma_min, w);
     float dw = 0.0f;
     for (int j = 0; j < m; ++j) {
@@ -447,7 +516,7 @@ extern "C" __global__ void soft_share_w(const float *mix, int m, float lambda, f
         float gamma = expf(t - lse);
         dw += gamma * (r / s);
     }
-    grads[off + i] += lambda * dw;
+    grads[(long long)off + i] += lambda * dw;
     omega[i] = -lse;
 }
 
@@ -467,9 +536,9 @@ extern "C" __global__ void soft_share_mix(const float *mix, int m, float lambda,
     float lse_eta = m_eta + r_eta;
     float pi = expf(mix[j] - lse_eta);
     double a = 0.0, b = 0.0, e = 0.0;
-    for (int i = tid; i < n; i += blockDim.x) {
+    for (long long i = tid; i < n; i += blockDim.x) {
         float r, s, d;
-        float t = ss_term(mix, m, lse_eta, sigma_min, j, params[off + i], &r, &s, &d);
+        float t = ss_term(mix, m, lse_eta, sigma_min, j, params[(long long)off + i], &r, &s, &d);
         float gamma = expf(t - (-omega[i]));
         float g_r = gamma * (r / s);
         a += (double)(lambda * (pi - gamma));
@@ -510,6 +579,50 @@ extern "C" __global__ void gather_rows(const float *src, const unsigned int *idx
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The launch configurations: blocks cover the items (the last one partial), never an
+    /// empty grid, an error rather than a truncated grid past CUDA's limit; at the largest
+    /// `i32` length a thread's `blockIdx.x * blockDim.x + threadIdx.x` still fits in an `int`
+    /// (the per-element kernels index with `int`).
+    #[test]
+    fn launch_configurations_cover_their_items() {
+        let l = |blocks, threads| Some(Launch { blocks, threads });
+        assert_eq!(Launch::per_element(0), l(1, 256));
+        assert_eq!(Launch::per_element(256), l(1, 256));
+        assert_eq!(Launch::per_element(700), l(3, 256));
+        assert_eq!(Launch::per_row(150), l(3, 64));
+        assert_eq!(Launch::per_component(20), l(20, 256));
+        assert_eq!(Launch::per_component(0), None);
+        assert_eq!(
+            Launch::sum(),
+            Launch {
+                blocks: 1,
+                threads: 256
+            }
+        );
+        for f in [Launch::per_element, Launch::per_row] {
+            let g = f(i32::MAX as usize).unwrap();
+            assert!(g.blocks as u64 * g.threads as u64 - 1 <= i32::MAX as u64);
+            assert!(g.blocks as u64 * g.threads as u64 >= i32::MAX as u64);
+        }
+        // Past 2^32 items the grid is not truncated to a small one: it is refused or exact.
+        let g = Launch::per_element((1usize << 32) + 1).unwrap();
+        assert_eq!(g.blocks, (1 << 24) + 1);
+        assert_eq!(Launch::per_row((MAX_BLOCKS as usize + 1) * 64), None);
+    }
+
+    /// The reductions' shared arrays are as long as their blocks are wide.
+    #[test]
+    fn reduction_arrays_match_the_reduction_block() {
+        assert!(REDUCE_BLOCK.is_power_of_two());
+        for decl in [
+            format!("__shared__ double part[{REDUCE_BLOCK}];"),
+            format!("__shared__ double part[3][{REDUCE_BLOCK}];"),
+        ] {
+            assert_eq!(SOURCE.matches(&decl).count(), 1, "{decl}");
+        }
+        assert_eq!(SOURCE.matches("__shared__").count(), 2);
+    }
 
     /// Every kernel the backend loads is defined (as `extern "C" __global__ void NAME(`) and
     /// the braces balance (the source is only compiled on a machine with NVRTC).

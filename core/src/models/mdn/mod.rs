@@ -74,3 +74,4 @@ pub use head::{output_len, Head, A_SIGMA_MAX, A_SIGMA_MIN, RESIDUAL_MAX};
 pub use lse::log_sum_exp_by;
 pub use mixture::{Mixture, ModeSearch};
 pub use model::{checked_output_len, Mdn};
+pub(crate) use model::{mixture, mode};

@@ -189,8 +189,7 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
     }
 
     fn trunk(&mut self, x: &[f32]) -> Result<()> {
-        check_finite("mdn input", x)?;
-        S::forward_checked(&self.layers, &self.params, x, &mut self.pre, &mut self.post)
+        trunk::<S>(&self.layers, &self.params, x, &mut self.pre, &mut self.post)
     }
 
     /// The raw trunk outputs `[a^π, a^σ, a^μ]` for `x`.
@@ -286,12 +285,11 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
     /// The refined conditional mode (mean-shift, see [`Mixture::mode`]) to `out` (`L`);
     /// returns `ln p(mode | x)`.
     pub fn mode(&mut self, x: &[f32], out: &mut [f32], search: ModeSearch) -> Result<f32> {
-        let l = self.head.l();
         self.trunk(x)?;
         let mix = self
             .head
             .mixture_sized::<O>(trunk_out::<U, O>(&self.post), &mut self.mix)?;
-        mix.mode(out, &mut self.scratch[..2 * l], search)
+        mode(mix, out, &mut self.scratch, search)
     }
 
     /// `ln p(t | x)`.
@@ -315,6 +313,56 @@ impl<const NL: usize, const P: usize, const U: usize, const O: usize, S: Widths>
 #[inline]
 fn trunk_out<const U: usize, const O: usize>(post: &[f32; U]) -> &[f32] {
     &post[U.saturating_sub(O)..]
+}
+
+/// The trunk over slices (what every MDN executor runs: the typed [`Mdn`] and the in-place
+/// [`MdnRef`](crate::format::MdnRef), whose parameters are borrowed from a blob in flash):
+/// checks that `x` is finite, then the typed executor `S` (bit-identical to [`mlp::forward`])
+/// on `params`, filling `pre` / `post`; the [`Head`] then parses `mlp::output(layers, post)`.
+/// `layers` must have been checked against `S` ([`check_widths`]).
+pub(crate) fn trunk<S: Widths>(
+    layers: &[Layer],
+    params: &[f32],
+    x: &[f32],
+    pre: &mut [f32],
+    post: &mut [f32],
+) -> Result<()> {
+    check_finite("mdn input", x)?;
+    S::forward_checked(layers, params, x, pre, post)
+}
+
+/// [`trunk`], then the [`Head`] parses the trunk's outputs into `mix` (`K (L + 2)`) and
+/// returns the [`Mixture`] view: what [`Mdn::forward`] does, as one function for the in-place
+/// [`MdnRef`](crate::format::MdnRef) (whose `forward` and `mode` then share one copy of it in
+/// the firmware). `O` is the output width, for [`Head::mixture_sized`].
+pub(crate) fn mixture<'m, S: Widths, const O: usize>(
+    layers: &[Layer],
+    head: Head,
+    params: &[f32],
+    x: &[f32],
+    pre: &mut [f32],
+    post: &'m mut [f32],
+    mix: &'m mut [f32],
+) -> Result<Mixture<'m>> {
+    trunk::<S>(layers, params, x, pre, post)?;
+    head.mixture_sized::<O>(mlp::output(layers, post), mix)
+}
+
+/// The refined mode of `mix` ([`Mixture::mode`]) to `out`, with the first `2L` floats of
+/// `scratch` as its scratch.
+pub(crate) fn mode(
+    mix: Mixture<'_>,
+    out: &mut [f32],
+    scratch: &mut [f32],
+    search: ModeSearch,
+) -> Result<f32> {
+    let (l2, len) = (2 * mix.l(), scratch.len());
+    let scratch = scratch.get_mut(..l2).ok_or(Error::ShapeMismatch {
+        what: "mdn mode scratch",
+        expected: l2,
+        found: len,
+    })?;
+    mix.mode(out, scratch, search)
 }
 
 fn batch_len(len: usize, width: usize) -> Result<usize> {

@@ -134,9 +134,22 @@ fn prior_ratio<S: Stat>(class_count: &[f32], prior: Prior<'_>, total: S, y: usiz
     }
 }
 
+/// `P(y)` as `(num, den)` in `f64` ([`prior_ratio`]; the denominator is the same for every
+/// class). `total = Σ_c N_c`. Not inlined: the `f64` path and the Gaussian tables share one
+/// copy in the firmware.
+#[inline(never)]
+pub(super) fn prior_ratio64(
+    class_count: &[f32],
+    prior: Prior<'_>,
+    total: f64,
+    y: usize,
+) -> (f64, f64) {
+    prior_ratio(class_count, prior, total, y)
+}
+
 /// `ln P(y)` in `f64` ([`log_ratio`] of [`prior_ratio`]).
 pub(super) fn log_prior_of(class_count: &[f32], prior: Prior<'_>, total: f64, y: usize) -> f64 {
-    let (num, den) = prior_ratio(class_count, prior, total, y);
+    let (num, den) = prior_ratio64(class_count, prior, total, y);
     log_ratio(num, den)
 }
 

@@ -51,14 +51,19 @@
 //! tables: ≈ 7 600 (≈ 9 900 with the `f64` ratios); `refresh_class` after an update: ≈ 4 000
 //! (≈ 5 300). On the FPU-less Cortex-M3 the compensated `f32` sums cost more than the `f64`
 //! ones did (≈ 87 000 / 48 000 instead of 42 000 / 24 000). Gaussian, 3 classes × 4 features:
-//! 346 (68 083 with `f64`).
+//! 346 (68 083 with `f64`); building its tables ≈ 31 000 (one `f64` logarithm per class and
+//! per prior ratio), refreshing them after an update ≈ 19 000 (three logarithms).
 
 //! ## Keeping tables current
 //! Tables are a snapshot: after `update`, `forget` or `set_prior`, call `rebuild` (every
 //! entry), or, for the discrete variants after an `update` of class `y`,
 //! `refresh_class(model, y)`, which recomputes only row `y` and the `C` log priors (all that an
 //! update of class `y` changes). The Gaussian variant's variance floor `ε` depends on every
-//! sample, so it has `rebuild` only.
+//! sample, so an update changes every entry; its tables keep a memo of their logarithms
+//! (keyed by their exact arguments), take `ln(σ² + ε)` as `ln σ² + ln(1 + ε/σ²)` (a series)
+//! and a class's `Σ_i ln σ²_{y,i}` as the logarithm of a product, so `refresh` (or
+//! `refresh_class(model, y)`) after an update of class `y` takes three logarithms and gives
+//! the tables of `rebuild` bit for bit ([`gaussian::fill_log_tables`]).
 
 use super::common;
 use super::{bernoulli, categorical, gaussian, multinomial};
@@ -279,12 +284,24 @@ impl<const C: usize, const F: usize> MultinomialTables<C, F> {
     }
 }
 
-/// `f32` tables of a [`GaussianNb`] (see the module docs).
-#[derive(Debug, Clone, PartialEq)]
+/// `f32` tables of a [`GaussianNb`] (see the module docs), with the memo of the logarithms
+/// they were built from ([`gaussian::LogMemo`]: `2C + 1` pairs of `f64`), so that
+/// [`refresh`](Self::refresh) after learning recomputes only the logarithms whose argument
+/// changed. Equality compares the tables, not the memo.
+#[derive(Debug, Clone)]
 pub struct GaussianTables<const C: usize, const F: usize> {
     offset: [f32; C],
     mean: [[f32; F]; C],
     half_precision: [[f32; F]; C],
+    memo_row: [gaussian::MemoEntry; C],
+    memo_prior: [gaussian::MemoEntry; C],
+    memo_den: gaussian::MemoEntry,
+}
+
+impl<const C: usize, const F: usize> PartialEq for GaussianTables<C, F> {
+    fn eq(&self, o: &Self) -> bool {
+        (self.offset, self.mean, self.half_precision) == (o.offset, o.mean, o.half_precision)
+    }
 }
 
 impl<const C: usize, const F: usize> GaussianNb<C, F> {
@@ -294,21 +311,51 @@ impl<const C: usize, const F: usize> GaussianNb<C, F> {
             offset: [0.0; C],
             mean: [[0.0; F]; C],
             half_precision: [[0.0; F]; C],
+            memo_row: [gaussian::EMPTY_MEMO; C],
+            memo_prior: [gaussian::EMPTY_MEMO; C],
+            memo_den: gaussian::EMPTY_MEMO,
         };
-        t.rebuild(self)?;
+        t.refresh(self)?; // the memo is empty: every logarithm is taken
         Ok(t)
     }
 }
 
 impl<const C: usize, const F: usize> GaussianTables<C, F> {
-    /// Recomputes every entry from `nb`'s statistics.
+    /// Recomputes every entry from `nb`'s statistics, every logarithm included (the memo is
+    /// emptied first).
     pub fn rebuild(&mut self, nb: &GaussianNb<C, F>) -> Result<()> {
+        self.memo_row = [gaussian::EMPTY_MEMO; C];
+        self.memo_prior = [gaussian::EMPTY_MEMO; C];
+        self.memo_den = gaussian::EMPTY_MEMO;
+        self.refresh(nb)
+    }
+
+    /// Brings the tables up to date with `nb`'s statistics after any change (`update`,
+    /// `forget`, `set_prior`, `set_stats`): the same tables as [`rebuild`](Self::rebuild), bit
+    /// for bit, but only the logarithms whose argument changed are taken again — after one
+    /// `update` of class `y`, class `y`'s `F` variances and two for the priors (see
+    /// [`gaussian::fill_log_tables`]). The variance floor, which moves with every sample,
+    /// enters each entry through a division and a short series, not a logarithm.
+    pub fn refresh(&mut self, nb: &GaussianNb<C, F>) -> Result<()> {
         gaussian::fill_log_tables(
             &nb.stats(),
             &mut self.offset,
             self.mean.as_flattened_mut(),
             self.half_precision.as_flattened_mut(),
+            &mut gaussian::LogMemo {
+                row: &mut self.memo_row,
+                prior: &mut self.memo_prior,
+                den: &mut self.memo_den,
+            },
         )
+    }
+
+    /// After `nb.update(x, y)`: [`refresh`](Self::refresh) (named as the discrete variants'
+    /// `refresh_class`; every class's entries change with the variance floor, but only class
+    /// `y`'s logarithms are taken again).
+    pub fn refresh_class(&mut self, nb: &GaussianNb<C, F>, y: usize) -> Result<()> {
+        common::check_class(y, C)?;
+        self.refresh(nb)
     }
 
     /// `f32` joint log-likelihoods.
@@ -334,5 +381,20 @@ impl<const C: usize, const F: usize> GaussianTables<C, F> {
     /// The most probable class (lowest index on ties).
     pub fn predict(&self, x: &[f32]) -> Result<usize> {
         common::argmax_f32(&self.joint_log_likelihood(x)?)
+    }
+
+    /// `k_y = ln P(y) − Σ_i ½ ln(2π σ²_{y,i})` as stored (`−∞` for a class with no samples).
+    pub fn offset(&self) -> &[f32; C] {
+        &self.offset
+    }
+
+    /// `μ_{y,i}` as stored, at `[y][i]`.
+    pub fn mean(&self) -> &[[f32; F]; C] {
+        &self.mean
+    }
+
+    /// `1 / (2 σ²_{y,i})` as stored, at `[y][i]`.
+    pub fn half_precision(&self) -> &[[f32; F]; C] {
+        &self.half_precision
     }
 }
