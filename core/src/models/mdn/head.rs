@@ -168,9 +168,13 @@ impl Head {
         // `ln Σ e^{a^π}` as `log_sum_exp` computes it (`m + ln_1p(Σ_{i ≠ i_max} e^{a_i − m})`,
         // `m` the first maximum; finite, since `out` is), with its exponentials in one loop with
         // those of σ, so the two share the loop and `exp`'s constants in registers.
-        let mut m = f32::NEG_INFINITY;
-        let mut i_max = 0;
-        for (i, &v) in a_pi.iter().enumerate() {
+        // The first maximum, as `log_sum_exp` finds it (from −∞; the logits are finite, so
+        // starting at the first one is the same).
+        let Some(&first) = a_pi.first() else {
+            return Err(short);
+        };
+        let (mut m, mut i_max) = (first, 0);
+        for (i, &v) in a_pi.iter().enumerate().skip(1) {
             if v > m {
                 m = v;
                 i_max = i;
