@@ -23,6 +23,12 @@
 //! `vldmia` / `vstmia`, straight-line `vmla.f32`); other shapes (2–7 inputs, more than 16) take
 //! the Rust loops.
 //!
+//! With the `fastexp` feature it also holds the MDN's transcendental loops in assembly:
+//! [`tanh_slice`] (the typed executors' tanh) and [`head_exps`] (the head's σ and π
+//! exponentials and its log-sum-exp), each the operations of the Rust function it replaces
+//! (`math::tanh_fast`, `math::exp_fast`, `math::ln_1p_fast`) in the same order, so the same
+//! bits; `selftest_dense` checks both on the device.
+//!
 //! This is the only module of the crate with `unsafe` code (`asm!`); each block carries its
 //! `SAFETY` argument.
 #![allow(unsafe_code)]
