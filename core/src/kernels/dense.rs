@@ -89,6 +89,8 @@ pub fn forward_act_asm<const I: usize, const O: usize>(
         let mode = match act {
             Activation::Relu => Post::Relu,
             Activation::Identity => Post::Copy,
+            #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+            Activation::Tanh => Post::Tanh,
             _ => Post::Skip,
         };
         if super::m4f::dense_act::<I, O>(w, b, x, pre, post, mode) {

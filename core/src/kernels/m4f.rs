@@ -79,6 +79,10 @@ pub(crate) fn dense_act<const I: usize, const O: usize>(
             _ => rows_any::<I>(args, outs, n, mask),
         }
     }
+    #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+    if mode == Post::Tanh && !unrolled_shape(I, O) {
+        tanh_slice(pre.as_slice(), post.as_mut_slice());
+    }
     true
 }
 
@@ -93,6 +97,10 @@ pub(crate) enum Post {
     Relu,
     /// `post` left to the caller.
     Skip,
+    /// `post = tanh(pre)` (`fastexp`, the assembly of [`tanh_slice`]; in the unrolled blocks
+    /// the same `asm!` block as the rows).
+    #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+    Tanh,
 }
 
 /// Whether `(I, O)` has a fully unrolled kernel (`unrolled_IxO` below).
@@ -313,6 +321,64 @@ macro_rules! mlas {
     };
 }
 
+/// The text of [`tanh_slice`]'s loop: loads the constants into `s16…s28`, then
+/// `post[i] = tanh(pre[i])` for `n ≥ 1` elements (`{pre}`, `{post}` advance; `{t}`, `{lim}`
+/// = `0x8400_0000`, `{one}` = `0x3f80_0000`, `{c}` = `TANH_CONSTS`); labels 2, 4, 5, 6. Also
+/// run at the end of the unrolled one-input blocks ([`Post::Tanh`]).
+#[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+macro_rules! tanh_loop {
+    () => {
+        concat!(
+            "vldmia {c}, {{s16-s28}}\n",
+            "2:\n",
+            "vldmia {pre}!, {{s0}}\n",
+            "vmov {t}, s0\n",
+            "cmp.w {lim}, {t}, lsl #1\n",
+            "bls 5f\n",
+            "vmul.f32 s0, s0, s16\n", // y = -2 x
+            "vmov.f32 s1, s17\n",
+            "vmla.f32 s1, s0, s18\n", // t = y log2(e) + ROUND
+            "vsub.f32 s2, s1, s17\n", // kf = t - ROUND
+            "vmls.f32 s0, s2, s19\n",
+            "vmls.f32 s0, s2, s20\n", // r = (y - kf LN2_HI) - kf LN2_LO
+            "vmul.f32 s3, s0, s0\n",  // r2
+            "vmul.f32 s4, s3, s3\n",  // r4
+            "vadd.f32 s5, s0, s21\n",
+            "vmul.f32 s5, s5, s22\n", // (r + 2) / 2
+            "vadd.f32 s6, s0, s23\n",
+            "vmul.f32 s6, s6, s24\n", // (r + 4) / 24
+            "vmla.f32 s5, s3, s6\n",  // + r2 (r + 4) / 24
+            "vadd.f32 s7, s0, s25\n",
+            "vmul.f32 s7, s7, s26\n", // (r + 6) / 720
+            "vmla.f32 s7, s3, s27\n", // + r2 / 5040
+            "vmla.f32 s5, s4, s7\n",  // h
+            "vmul.f32 s0, s0, s5\n",  // q = r h
+            "vmov {t}, s1\n",
+            "add.w {t}, {one}, {t}, lsl #23\n",
+            "vmov s8, {t}\n",          // s = 2^k
+            "vsub.f32 s9, s28, s8\n",  // 1 - s
+            "vnmls.f32 s9, s8, s0\n",  // m = s q - (1 - s)
+            "vsub.f32 s10, s16, s9\n", // -2 - m
+            "vdiv.f32 s0, s9, s10\n",  // m / (-2 - m)
+            "4:\n",
+            "vstmia {post}!, {{s0}}\n",
+            "subs {n}, {n}, #1\n",
+            "bne 2b\n",
+            "b 6f\n",
+            // |x| ≥ 32 or NaN: NaN stays, else ±1 with the sign of x.
+            "5:\n",
+            "vcmp.f32 s0, s0\n",
+            "vmrs APSR_nzcv, fpscr\n",
+            "bvs 4b\n",
+            "and {t}, {t}, #0x80000000\n",
+            "orr {t}, {t}, #0x3f800000\n",
+            "vmov s0, {t}\n",
+            "b 4b\n",
+            "6:\n",
+        )
+    };
+}
+
 /// A dense layer with every row unrolled into one block (small layers, `I + O ≤ 16`): the input
 /// in `$xr` (`s0…`), the `O` biases loaded by one `vldmia` into the accumulators `$ar` (the
 /// registers `[$acc …]`, after the input), the weights by one `vldmia` of whole rows per chunk
@@ -387,6 +453,24 @@ macro_rules! unrolled {
                         b = in(reg) b,
                         pre = in(reg) pre,
                     ),
+                    // `tanh` of `pre` into `post` in the same block: no second save and
+                    // restore of the registers, no second dispatch.
+                    #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+                    Post::Tanh => asm!(
+                        rows_text!(),
+                        tanh_loop!(),
+                        "vpop {{d0-d15}}",
+                        x = in(reg) x,
+                        w = inout(reg) w => _,
+                        b = in(reg) b,
+                        pre = inout(reg) pre => _,
+                        post = inout(reg) post => _,
+                        c = in(reg) TANH_CONSTS.as_ptr(),
+                        n = inout(reg) [$($acc),*].len() => _,
+                        t = out(reg) _,
+                        lim = in(reg) 0x8400_0000u32,
+                        one = in(reg) 0x3f80_0000u32,
+                    ),
                 }
             }
         }
@@ -459,56 +543,11 @@ pub(crate) fn tanh_slice(a: &[f32], z: &mut [f32]) {
     unsafe {
         asm!(
             "vpush {{d0-d15}}",
-            "vldmia {c}, {{s16-s28}}",
-            "2:",
-            "vldmia {a}!, {{s0}}",
-            "vmov {t}, s0",
-            "cmp.w {lim}, {t}, lsl #1",
-            "bls 5f",
-            "vmul.f32 s0, s0, s16",    // y = -2 x
-            "vmov.f32 s1, s17",
-            "vmla.f32 s1, s0, s18",    // t = y log2(e) + ROUND
-            "vsub.f32 s2, s1, s17",    // kf = t - ROUND
-            "vmls.f32 s0, s2, s19",
-            "vmls.f32 s0, s2, s20",    // r = (y - kf LN2_HI) - kf LN2_LO
-            "vmul.f32 s3, s0, s0",     // r2
-            "vmul.f32 s4, s3, s3",     // r4
-            "vadd.f32 s5, s0, s21",
-            "vmul.f32 s5, s5, s22",    // (r + 2) / 2
-            "vadd.f32 s6, s0, s23",
-            "vmul.f32 s6, s6, s24",    // (r + 4) / 24
-            "vmla.f32 s5, s3, s6",     // + r2 (r + 4) / 24
-            "vadd.f32 s7, s0, s25",
-            "vmul.f32 s7, s7, s26",    // (r + 6) / 720
-            "vmla.f32 s7, s3, s27",    // + r2 / 5040
-            "vmla.f32 s5, s4, s7",     // h
-            "vmul.f32 s0, s0, s5",     // q = r h
-            "vmov {t}, s1",
-            "add.w {t}, {one}, {t}, lsl #23",
-            "vmov s8, {t}",            // s = 2^k
-            "vsub.f32 s9, s28, s8",    // 1 - s
-            "vnmls.f32 s9, s8, s0",    // m = s q - (1 - s)
-            "vsub.f32 s10, s16, s9",   // -2 - m
-            "vdiv.f32 s0, s9, s10",    // m / (-2 - m)
-            "4:",
-            "vstmia {z}!, {{s0}}",
-            "subs {n}, {n}, #1",
-            "bne 2b",
-            "b 6f",
-            // |x| ≥ 32 or NaN: NaN stays, else ±1 with the sign of x.
-            "5:",
-            "vcmp.f32 s0, s0",
-            "vmrs APSR_nzcv, fpscr",
-            "bvs 4b",
-            "and {t}, {t}, #0x80000000",
-            "orr {t}, {t}, #0x3f800000",
-            "vmov s0, {t}",
-            "b 4b",
-            "6:",
+            tanh_loop!(),
             "vpop {{d0-d15}}",
             c = in(reg) TANH_CONSTS.as_ptr(),
-            a = inout(reg) a.as_ptr() => _,
-            z = inout(reg) z.as_mut_ptr() => _,
+            pre = inout(reg) a.as_ptr() => _,
+            post = inout(reg) z.as_mut_ptr() => _,
             n = inout(reg) n => _,
             t = out(reg) _,
             lim = in(reg) 0x8400_0000u32,
