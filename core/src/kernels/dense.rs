@@ -89,8 +89,11 @@ pub fn forward_act_asm<const I: usize, const O: usize>(
         let mode = match act {
             Activation::Relu => Post::Relu,
             Activation::Identity => Post::Copy,
+            // `tanh` inside the block of the unrolled one-input layers (`O ≤ 7`: the MDN's
+            // first); other layers keep the separate `tanh` block: a third mode in their
+            // run-time dispatch costs more than the second register save it would spare.
             #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
-            Activation::Tanh => Post::Tanh,
+            Activation::Tanh if I == 1 && O <= 7 => Post::Tanh,
             _ => Post::Skip,
         };
         if super::m4f::dense_act::<I, O>(w, b, x, pre, post, mode) {
