@@ -24,7 +24,8 @@
 //! the Rust loops.
 //!
 //! With the `fastexp` feature it also holds the MDN's transcendental loops in assembly:
-//! [`tanh_slice`] (the typed executors' tanh) and [`head_exps`] (the head's σ and π
+//! [`tanh_slice`] (the typed executors' tanh; for the unrolled one-input layers the same loop
+//! runs inside the rows' block, [`Post::Tanh`]) and [`head_exps`] (the head's σ and π
 //! exponentials and its log-sum-exp), each the operations of the Rust function it replaces
 //! (`math::tanh_fast`, `math::exp_fast`, `math::ln_1p_fast`) in the same order, so the same
 //! bits; `selftest_dense` checks both on the device.
