@@ -324,12 +324,13 @@ macro_rules! mlas {
 
 /// The text of [`tanh_slice`]'s loop: loads the constants into `s16…s28`, then
 /// `post[i] = tanh(pre[i])` for `n ≥ 1` elements (`{pre}`, `{post}` advance; `{t}`, `{lim}`
-/// = `0x8400_0000`, `{one}` = `0x3f80_0000`, `{c}` = `TANH_CONSTS`); labels 2, 4, 5, 6. Also
+/// and `{one}` scratch, `{c}` = `TANH_CONSTS`); labels 2, 4, 5, 6. Also
 /// run at the end of the unrolled one-input blocks ([`Post::Tanh`]).
 #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
 macro_rules! tanh_loop {
     () => {
         concat!(
+            "ldrd {one}, {lim}, [{c}, #48]\n", // 1.0's bits, 0x8400_0000: one load for both
             "vldmia {c}, {{s16-s28}}\n",
             "2:\n",
             "vldmia {pre}!, {{s0}}\n",
@@ -418,7 +419,8 @@ macro_rules! unrolled {
             }
             // SAFETY: reads `I` floats at `x`, `I · O` at `w` (the chunks cover the rows once),
             // `O` at `b`, writes `O` at `pre` and (but for `Post::Skip`) at `post` — the
-            // caller's buffers; the floating-point registers are saved and restored around the
+            // caller's buffers (`Post::Tanh` also reads `pre` back and 14 floats at
+            // `TANH_CONSTS`); the floating-point registers are saved and restored around the
             // block (see `rows!`).
             unsafe {
                 match mode {
@@ -469,8 +471,8 @@ macro_rules! unrolled {
                         c = in(reg) TANH_CONSTS.as_ptr(),
                         n = inout(reg) [$($acc),*].len() => _,
                         t = out(reg) _,
-                        lim = in(reg) 0x8400_0000u32,
-                        one = in(reg) 0x3f80_0000u32,
+                        lim = out(reg) _,
+                        one = out(reg) _,
                     ),
                 }
             }
@@ -507,7 +509,7 @@ unrolled!(
 /// The constants of [`tanh_fast`](crate::math) in the order of the registers `s16…s28` that
 /// [`tanh_slice`] loads them into with one `vldmia`.
 #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
-static TANH_CONSTS: [f32; 13] = [
+static TANH_CONSTS: [f32; 14] = [
     -2.0,
     12_582_912.0, // 1.5 · 2²³, `ROUND`
     core::f32::consts::LOG2_E,
@@ -521,6 +523,10 @@ static TANH_CONSTS: [f32; 13] = [
     1.0 / 720.0,
     1.0 / 5040.0,
     1.0,
+    // Not loaded into a register of its own: `tanh_loop!`'s range test (`|x| < 32` as
+    // `0x8400_0000 > bits << 1`) reads it as bits, with the one before it (1.0's bits, the
+    // exponent base of `2^k`) by one `ldrd`.
+    f32::from_bits(0x8400_0000),
 ];
 
 /// `z[i] = tanh(a[i])` with the `fastexp` polynomial, in assembly: the same operations in the
@@ -537,7 +543,7 @@ pub(crate) fn tanh_slice(a: &[f32], z: &mut [f32]) {
     if n == 0 || z.len() != n {
         return;
     }
-    // SAFETY: reads `n ≥ 1` floats at `a` and 13 at `TANH_CONSTS`, writes `n` at `z` (a unique
+    // SAFETY: reads `n ≥ 1` floats at `a` and 14 at `TANH_CONSTS`, writes `n` at `z` (a unique
     // borrow, not overlapping `a`); the pointers advance by post-increment and are discarded;
     // every floating-point register is saved and restored around the block (see `rows!`); the
     // flags are declared clobbered (no `preserves_flags`).
@@ -551,8 +557,8 @@ pub(crate) fn tanh_slice(a: &[f32], z: &mut [f32]) {
             post = inout(reg) z.as_mut_ptr() => _,
             n = inout(reg) n => _,
             t = out(reg) _,
-            lim = in(reg) 0x8400_0000u32,
-            one = in(reg) 0x3f80_0000u32,
+            lim = out(reg) _,
+            one = out(reg) _,
         );
     }
 }
@@ -562,7 +568,7 @@ pub(crate) fn tanh_slice(a: &[f32], z: &mut [f32]) {
 /// `math::ln_1p_fast` for `s9…s15` (`libm`'s `LG1…LG4`, `1.0`, and two integer constants as
 /// bits).
 #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
-static EXP_CONSTS: [f32; 18] = [
+static EXP_CONSTS: [f32; 20] = [
     12_582_912.0, // 1.5 · 2²³, `ROUND`
     core::f32::consts::LOG2_E,
     crate::math::LN2_HI,
@@ -581,6 +587,11 @@ static EXP_CONSTS: [f32; 18] = [
     1.0,
     f32::from_bits(0x3f80_0000 - 0x3f35_04f3), // moves the exponent step to √2
     f32::from_bits(0x3f35_04f3),               // √½
+    // Not loaded into registers of their own: the range tests of [`head_exps`] read them as
+    // bits (`|a^σ| ≤ 30` as `bits << 1 ≤ 0x83e0_0000`, `|a^π − m| < 86` as `bits << 1 <
+    // 0x8558_0000`), both by one `ldrd`.
+    f32::from_bits(0x83e0_0000),
+    f32::from_bits(0x8558_0000),
 ];
 
 /// One `fastexp` `e^x` of `s0` into `s8` (`s + s q`, `math::exp_fast` for `|x| < 86`), the
@@ -637,7 +648,7 @@ pub(crate) fn head_exps(
         return false;
     }
     let left: usize;
-    // SAFETY: reads `k ≥ 1` floats at `a_sigma` and at `a_pi`, 18 at `EXP_CONSTS`, 3 at `dynv`;
+    // SAFETY: reads `k ≥ 1` floats at `a_sigma` and at `a_pi`, 20 at `EXP_CONSTS`, 3 at `dynv`;
     // writes at most `k` at `sigma` (a unique borrow) and `dynv[2]`; the pointers advance by
     // post-increment and are discarded; every floating-point register is saved and restored
     // around the block (see `rows!`); the flags are clobbered (no `preserves_flags`).
@@ -645,6 +656,7 @@ pub(crate) fn head_exps(
         asm!(
             "vpush {{d0-d15}}",
             "vldmia {t}!, {{s16-s26}}",
+            "ldrd {ls}, {le}, [{t}, #28]", // the range limits' bits, one load for both
             "vldmia {t}, {{s9-s15}}",
             "vldmia {d}, {{s27-s29}}",  // σ_min, m, rest
             "2:",
@@ -717,8 +729,8 @@ pub(crate) fn head_exps(
             so = inout(reg) sigma.as_mut_ptr() => _,
             n = inout(reg) k => left,
             nskip = in(reg) k - i_max,
-            ls = in(reg) 0x83e0_0000u32,
-            le = in(reg) 0x8558_0000u32,
+            ls = out(reg) _,
+            le = out(reg) _,
             one = in(reg) 0x3f80_0000u32,
         );
     }
