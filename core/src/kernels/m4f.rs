@@ -568,7 +568,7 @@ pub(crate) fn tanh_slice(a: &[f32], z: &mut [f32]) {
 /// `math::ln_1p_fast` for `s9…s15` (`libm`'s `LG1…LG4`, `1.0`, and two integer constants as
 /// bits).
 #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
-static EXP_CONSTS: [f32; 20] = [
+static EXP_CONSTS: [f32; 21] = [
     12_582_912.0, // 1.5 · 2²³, `ROUND`
     core::f32::consts::LOG2_E,
     crate::math::LN2_HI,
@@ -592,6 +592,7 @@ static EXP_CONSTS: [f32; 20] = [
     // 0x8558_0000`), both by one `ldrd`.
     f32::from_bits(0x83e0_0000),
     f32::from_bits(0x8558_0000),
+    -0.0, // the sum's start
 ];
 
 /// One `fastexp` `e^x` of `s0` into `s8` (`s + s q`, `math::exp_fast` for `|x| < 86`), the
@@ -630,9 +631,10 @@ macro_rules! exp_s0_to_s8 {
 /// assembly, the same values bit for bit: for `i < K`, `σ[i] = σ_min + e^{a^σ[i]}` (for
 /// `|a^σ| ≤ 30`, the clamp range) and `rest += e^{a^π[i] − m}` for `i ≠ i_max` (for
 /// `|a^π[i] − m| < 86`), ascending `i`, then `lse = m + ln_1p(rest)` (`math::ln_1p_fast`'s
-/// operations, for `1 + rest ≥ ½`); `dynv` is `[σ_min, m, rest]` in, `lse` out in `dynv[2]`.
+/// operations, for `1 + rest ≥ ½`, `rest` starting at `−0.0` as `Sum for f32` does); `dynv`
+/// is `[σ_min, m]`; returns `lse`.
 /// One loop with `exp`'s constants loaded once by `vldmia` into `s16…s26` (and `ln_1p`'s into
-/// `s9…s15`). Returns `false` if an argument was out of those ranges (the caller then runs its
+/// `s9…s15`). Returns `None` if an argument was out of those ranges (the caller then runs its
 /// Rust loop, which handles every value; what was written here is overwritten).
 #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
 #[inline(always)]
@@ -641,15 +643,15 @@ pub(crate) fn head_exps(
     a_pi: &[f32],
     sigma: &mut [f32],
     i_max: usize,
-    dynv: &mut [f32; 3],
-) -> bool {
+    dynv: &[f32; 2],
+) -> Option<f32> {
     let k = a_sigma.len();
     if k == 0 || a_pi.len() != k || sigma.len() != k || i_max >= k {
-        return false;
+        return None;
     }
-    let left: usize;
-    // SAFETY: reads `k ≥ 1` floats at `a_sigma` and at `a_pi`, 20 at `EXP_CONSTS`, 3 at `dynv`;
-    // writes at most `k` at `sigma` (a unique borrow) and `dynv[2]`; the pointers advance by
+    let (left, lse): (usize, u32);
+    // SAFETY: reads `k ≥ 1` floats at `a_sigma` and at `a_pi`, 21 at `EXP_CONSTS`, 2 at `dynv`;
+    // writes at most `k` at `sigma` (a unique borrow); the pointers advance by
     // post-increment and are discarded; every floating-point register is saved and restored
     // around the block (see `rows!`); the flags are clobbered (no `preserves_flags`).
     unsafe {
@@ -658,7 +660,8 @@ pub(crate) fn head_exps(
             "vldmia {t}!, {{s16-s26}}",
             "ldrd {ls}, {le}, [{t}, #28]", // the range limits' bits, one load for both
             "vldmia {t}, {{s9-s15}}",
-            "vldmia {d}, {{s27-s29}}",  // σ_min, m, rest
+            "vldr s29, [{t}, #36]",     // rest = -0.0
+            "vldmia {d}, {{s27-s28}}",  // σ_min, m
             "2:",
             "vldmia {as}!, {{s0}}",
             "vmov {t}, s0",
@@ -715,7 +718,7 @@ pub(crate) fn head_exps(
             "vadd.f32 s7, s7, s1",
             "vmla.f32 s7, s2, s18",     // + kf LN2_HI
             "vadd.f32 s29, s28, s7",    // lse = m + ln_1p(rest)
-            "vstr s29, [{d}, #8]",
+            "vmov {ap}, s29",
             "b 9f",
             "8:",
             "mov.w {n}, #1",
@@ -723,9 +726,9 @@ pub(crate) fn head_exps(
             "vpop {{d0-d15}}",
             // `t` holds the constants' address until they are loaded, then scratch bits.
             t = inout(reg) EXP_CONSTS.as_ptr() => _,
-            d = in(reg) dynv.as_mut_ptr(),
+            d = in(reg) dynv.as_ptr(),
             as = inout(reg) a_sigma.as_ptr() => _,
-            ap = inout(reg) a_pi.as_ptr() => _,
+            ap = inout(reg) a_pi.as_ptr() => lse,
             so = inout(reg) sigma.as_mut_ptr() => _,
             n = inout(reg) k => left,
             nskip = in(reg) k - i_max,
@@ -734,5 +737,5 @@ pub(crate) fn head_exps(
             one = in(reg) 0x3f80_0000u32,
         );
     }
-    left == 0
+    (left == 0).then_some(f32::from_bits(lse))
 }

@@ -189,11 +189,8 @@ impl Head {
             target_arch = "arm",
             target_abi = "eabihf"
         ))]
-        let asm_lse = {
-            let mut dynv = [self.sigma_min, m, -0.0];
-            crate::kernels::m4f::head_exps(a_sigma, a_pi, sigma, i_max, &mut dynv)
-                .then_some(dynv[2])
-        };
+        let asm_lse =
+            crate::kernels::m4f::head_exps(a_sigma, a_pi, sigma, i_max, &[self.sigma_min, m]);
         #[cfg(not(all(
             feature = "fastexp",
             not(feature = "micromath"),
