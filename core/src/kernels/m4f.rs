@@ -687,7 +687,10 @@ pub(crate) fn head_exps(
             "vmov {t}, s0",
             "sub.w {as}, {t}, #0x3f000000",
             "cmp.w {as}, #0x40800000",  // u ∈ [½, +inf)
-            "bhs 8f",
+            "blo 7f",
+            "mov.w {n}, #1",            // else: not handled here
+            "b 9f",
+            "7:",
             "vmov {as}, {ap}, s14, s15",
             "add {t}, {t}, {as}",       // ix
             "lsrs {as}, {t}, #23",
@@ -719,9 +722,6 @@ pub(crate) fn head_exps(
             "vmla.f32 s7, s2, s18",     // + kf LN2_HI
             "vadd.f32 s29, s28, s7",    // lse = m + ln_1p(rest)
             "vmov {ap}, s29",
-            "b 9f",
-            "8:",
-            "mov.w {n}, #1",
             "9:",
             "vpop {{d0-d15}}",
             // `t` holds the constants' address until they are loaded, then scratch bits.
