@@ -384,7 +384,7 @@ fn typed_executor_matches_the_slice_math_bit_for_bit_on_both_boards() {
             "selftest_dense",
             0,
             &[
-                "typed executor vs slice math: 1200 values over 11 runs, 0 differ",
+                "typed executor vs slice math: 1224 values over 12 runs, 0 differ",
                 "mdn head vs formulas: 144 values, 0 differ",
                 "PASS",
             ],

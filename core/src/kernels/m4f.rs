@@ -322,17 +322,24 @@ macro_rules! mlas {
     };
 }
 
-/// The text of [`tanh_slice`]'s loop: loads the constants into `s16…s28`, then
-/// `post[i] = tanh(pre[i])` for `n ≥ 1` elements (`{pre}`, `{post}` advance; `{t}`, `{lim}`
-/// and `{one}` scratch, `{c}` = `TANH_CONSTS`); labels 2, 4, 5, 6. Also
-/// run at the end of the unrolled one-input blocks ([`Post::Tanh`]).
+/// The start of the `tanh` text (`tanh_loop!`, `Post::Tanh`): `1.0`'s bits into `{one}`, the
+/// range limit's into `{lim}`, the constants into `s16…s28` (`{c}` = `TANH_CONSTS`).
 #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
-macro_rules! tanh_loop {
+macro_rules! tanh_setup {
     () => {
         concat!(
             "ldrd {one}, {lim}, [{c}, #48]\n", // 1.0's bits, 0x8400_0000: one load for both
             "vldmia {c}, {{s16-s28}}\n",
-            "2:\n",
+        )
+    };
+}
+
+/// One `tanh` of the `tanh` text: loads `pre[i]`, stores `post[i]` (`{pre}`, `{post}` advance,
+/// `{t}` scratch); label 4 after the value, `|x| ≥ 32` and NaN branch to `tanh_slow!`'s 5.
+#[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+macro_rules! tanh_elem {
+    () => {
+        concat!(
             "vldmia {pre}!, {{s0}}\n",
             "vmov {t}, s0\n",
             "cmp.w {lim}, {t}, lsl #1\n",
@@ -364,9 +371,15 @@ macro_rules! tanh_loop {
             "vdiv.f32 s0, s9, s10\n",  // m / (-2 - m)
             "4:\n",
             "vstmia {post}!, {{s0}}\n",
-            "subs {n}, {n}, #1\n",
-            "bne 2b\n",
-            "b 6f\n",
+        )
+    };
+}
+
+/// The out-of-line part of one `tanh`: label 5, back to 4.
+#[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+macro_rules! tanh_slow {
+    () => {
+        concat!(
             // |x| ≥ 32 or NaN: NaN stays, else ±1 with the sign of x.
             "5:\n",
             "vcmp.f32 s0, s0\n",
@@ -376,6 +389,24 @@ macro_rules! tanh_loop {
             "orr {t}, {t}, #0x3f800000\n",
             "vmov s0, {t}\n",
             "b 4b\n",
+        )
+    };
+}
+
+/// The text of [`tanh_slice`]'s loop: `post[i] = tanh(pre[i])` for `{n}` ≥ 1 elements;
+/// labels 2, 4, 5, 6. (The unrolled one-input blocks, [`Post::Tanh`], repeat `tanh_elem!`
+/// instead, without the loop's counter and branch.)
+#[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+macro_rules! tanh_loop {
+    () => {
+        concat!(
+            tanh_setup!(),
+            "2:\n",
+            tanh_elem!(),
+            "subs {n}, {n}, #1\n",
+            "bne 2b\n",
+            "b 6f\n",
+            tanh_slow!(),
             "6:\n",
         )
     };
@@ -461,7 +492,16 @@ macro_rules! unrolled {
                     #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
                     Post::Tanh => asm!(
                         rows_text!(),
-                        tanh_loop!(),
+                        tanh_setup!(),
+                        // One `tanh` per output, straight-line (numeric labels are local
+                        // to each copy): one branch per element instead of two.
+                        $(
+                            concat!("@ tanh of s", $acc, "\n"),
+                            tanh_elem!(),
+                            "b 6f\n",
+                            tanh_slow!(),
+                            "6:\n",
+                        )+
                         "vpop {{d0-d15}}",
                         x = in(reg) x,
                         w = inout(reg) w => _,
@@ -469,7 +509,6 @@ macro_rules! unrolled {
                         pre = inout(reg) pre => _,
                         post = inout(reg) post => _,
                         c = in(reg) TANH_CONSTS.as_ptr(),
-                        n = inout(reg) [$($acc),*].len() => _,
                         t = out(reg) _,
                         lim = out(reg) _,
                         one = out(reg) _,

@@ -182,6 +182,9 @@ fn typed_executor_matches_slice_math() -> bool {
         typed_vs_slice::<W1<1, 3>>(&[Relu], 9),
         typed_vs_slice::<W1<1, 4>>(&[Identity], 10),
         typed_vs_slice::<W1<1, 6>>(&[Relu], 11),
+        // 1 × 3 tanh in the rows' block (`Post::Tanh`); trial 3 puts +∞ into b[0] and −∞ into
+        // W[2]: the out-of-line ±1 of `tanh`.
+        typed_vs_slice::<W1<1, 3>>(&[Tanh], 12),
     ];
     let (mut compared, mut wrong) = (0, 0);
     let n_runs = runs.len();
