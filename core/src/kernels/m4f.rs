@@ -778,3 +778,145 @@ pub(crate) fn head_exps(
     }
     (left == 0).then_some(f32::from_bits(lse))
 }
+
+/// [`head_exps`] for `K = 3` (the PRML MDN's head), the loop unrolled: the same operations in
+/// the same order (so the same bits), without the loop's counter and back branch; `{nskip}`
+/// holds `i_max` and each copy compares it with its own index.
+#[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+#[inline(always)]
+pub(crate) fn head_exps_k3(
+    a_sigma: &[f32],
+    a_pi: &[f32],
+    sigma: &mut [f32],
+    i_max: usize,
+    dynv: &[f32; 2],
+) -> Option<f32> {
+    let k = 3;
+    if a_sigma.len() != k || a_pi.len() != k || sigma.len() != k || i_max >= k {
+        return None;
+    }
+    let (left, lse): (usize, u32);
+    // SAFETY: reads 3 floats at `a_sigma` and at `a_pi`, 21 at `EXP_CONSTS`, 2 at `dynv`;
+    // writes at most `k` at `sigma` (a unique borrow); the pointers advance by
+    // post-increment and are discarded; every floating-point register is saved and restored
+    // around the block (see `rows!`); the flags are clobbered (no `preserves_flags`).
+    unsafe {
+        asm!(
+            "vpush {{d0-d15}}",
+            "vldmia {t}!, {{s16-s26}}",
+            "ldrd {ls}, {le}, [{t}, #28]", // the range limits' bits, one load for both
+            "vldmia {t}, {{s9-s15}}",
+            "vldr s29, [{t}, #36]",     // rest = -0.0
+            "vldmia {d}, {{s27-s28}}",  // σ_min, m
+            // Component 0.
+            "vldmia {as}!, {{s0}}",
+            "vmov {t}, s0",
+            "cmp.w {ls}, {t}, lsl #1",  // |a^σ| ≤ 30
+            "blo 9f",
+            exp_s0_to_s8!(),
+            "vadd.f32 s8, s27, s8",     // σ_min + e
+            "vstmia {so}!, {{s8}}",
+            "vldmia {ap}!, {{s0}}",
+            "cmp {nskip}, #0",          // i = i_max: no term
+            "beq 3f",
+            "vsub.f32 s0, s0, s28",     // a^π - m
+            "vmov {t}, s0",
+            "cmp.w {le}, {t}, lsl #1",  // |a^π - m| < 86
+            "bls 9f",
+            exp_s0_to_s8!(),
+            "vadd.f32 s29, s29, s8",    // rest += e
+            "3:",
+            // Component 1.
+            "vldmia {as}!, {{s0}}",
+            "vmov {t}, s0",
+            "cmp.w {ls}, {t}, lsl #1",  // |a^σ| ≤ 30
+            "blo 9f",
+            exp_s0_to_s8!(),
+            "vadd.f32 s8, s27, s8",     // σ_min + e
+            "vstmia {so}!, {{s8}}",
+            "vldmia {ap}!, {{s0}}",
+            "cmp {nskip}, #1",          // i = i_max: no term
+            "beq 3f",
+            "vsub.f32 s0, s0, s28",     // a^π - m
+            "vmov {t}, s0",
+            "cmp.w {le}, {t}, lsl #1",  // |a^π - m| < 86
+            "bls 9f",
+            exp_s0_to_s8!(),
+            "vadd.f32 s29, s29, s8",    // rest += e
+            "3:",
+            // Component 2.
+            "vldmia {as}!, {{s0}}",
+            "vmov {t}, s0",
+            "cmp.w {ls}, {t}, lsl #1",  // |a^σ| ≤ 30
+            "blo 9f",
+            exp_s0_to_s8!(),
+            "vadd.f32 s8, s27, s8",     // σ_min + e
+            "vstmia {so}!, {{s8}}",
+            "vldmia {ap}!, {{s0}}",
+            "cmp {nskip}, #2",          // i = i_max: no term
+            "beq 3f",
+            "vsub.f32 s0, s0, s28",     // a^π - m
+            "vmov {t}, s0",
+            "cmp.w {le}, {t}, lsl #1",  // |a^π - m| < 86
+            "bls 9f",
+            exp_s0_to_s8!(),
+            "vadd.f32 s29, s29, s8",    // rest += e
+            "3:",
+            // lse = m + ln_1p(rest), as `math::ln_1p_fast` (x = rest in s29).
+            "vadd.f32 s0, s29, s13",    // u = 1 + x
+            "vmov {t}, s0",
+            "sub.w {as}, {t}, #0x3f000000",
+            "cmp.w {as}, #0x40800000",  // u ∈ [½, +inf)
+            "blo 7f",
+            "mov.w {n}, #1",            // else: not handled here
+            "b 9f",
+            "7:",
+            "vmov {as}, {ap}, s14, s15",
+            "add {t}, {t}, {as}",       // ix
+            "lsrs {as}, {t}, #23",
+            "sub.w {as}, {as}, #127",   // k
+            "bfc {t}, #23, #9",
+            "add {t}, {t}, {ap}",
+            "vmov s1, {t}",             // m ∈ [√½, √2)
+            "vmov s2, {as}",
+            "vcvt.f32.s32 s2, s2",      // kf
+            "vsub.f32 s3, s0, s13",
+            "vsub.f32 s3, s29, s3",
+            "vdiv.f32 s3, s3, s0",      // c = (x - (u - 1)) / u
+            "vsub.f32 s1, s1, s13",     // f = m - 1
+            "vadd.f32 s4, s1, s20",
+            "vdiv.f32 s4, s1, s4",      // s = f / (2 + f)
+            "vmul.f32 s5, s4, s4",      // z
+            "vmul.f32 s6, s5, s5",      // w
+            "vmla.f32 s9, s6, s11",     // LG1 + w LG3 (LG1's register: used once)
+            "vmla.f32 s10, s6, s12",    // LG2 + w LG4
+            "vmul.f32 s7, s5, s9",
+            "vmla.f32 s7, s6, s10",     // r
+            "vmul.f32 s8, s1, s21",
+            "vmul.f32 s8, s8, s1",      // hfsq = 0.5 f f
+            "vadd.f32 s7, s8, s7",      // hfsq + r
+            "vmla.f32 s3, s2, s19",     // kf LN2_LO + c
+            "vmla.f32 s3, s4, s7",      // s (hfsq + r) + (kf LN2_LO + c)
+            "vsub.f32 s7, s3, s8",
+            "vadd.f32 s7, s7, s1",
+            "vmla.f32 s7, s2, s18",     // + kf LN2_HI
+            "vadd.f32 s29, s28, s7",    // lse = m + ln_1p(rest)
+            "vmov {ap}, s29",
+            "movs {n}, #0",             // done
+            "9:",
+            "vpop {{d0-d15}}",
+            // `t` holds the constants' address until they are loaded, then scratch bits.
+            t = inout(reg) EXP_CONSTS.as_ptr() => _,
+            d = in(reg) dynv.as_ptr(),
+            as = inout(reg) a_sigma.as_ptr() => _,
+            ap = inout(reg) a_pi.as_ptr() => lse,
+            so = inout(reg) sigma.as_mut_ptr() => _,
+            n = inout(reg) 1usize => left,
+            nskip = in(reg) i_max,
+            ls = out(reg) _,
+            le = out(reg) _,
+            one = in(reg) 0x3f80_0000u32,
+        );
+    }
+    (left == 0).then_some(f32::from_bits(lse))
+}

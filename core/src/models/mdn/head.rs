@@ -189,8 +189,12 @@ impl Head {
             target_arch = "arm",
             target_abi = "eabihf"
         ))]
-        let asm_lse =
-            crate::kernels::m4f::head_exps(a_sigma, a_pi, sigma, i_max, &[self.sigma_min, m]);
+        let asm_lse = if k == 3 {
+            // `k` is a constant here when `mixture_sized` matched it: one of the two is linked.
+            crate::kernels::m4f::head_exps_k3(a_sigma, a_pi, sigma, i_max, &[self.sigma_min, m])
+        } else {
+            crate::kernels::m4f::head_exps(a_sigma, a_pi, sigma, i_max, &[self.sigma_min, m])
+        };
         #[cfg(not(all(
             feature = "fastexp",
             not(feature = "micromath"),
