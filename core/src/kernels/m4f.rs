@@ -335,15 +335,18 @@ macro_rules! tanh_setup {
 }
 
 /// One `tanh` of the `tanh` text: loads `pre[i]`, stores `post[i]` (`{pre}`, `{post}` advance,
-/// `{t}` scratch); label 4 after the value, `|x| ≥ 32` and NaN branch to `tanh_slow!`'s 5.
+/// `{t}` scratch); label `4$l` after the value, `|x| ≥ 32` and NaN branch to `tanh_slow!`'s
+/// `5$l` (`$l` a label suffix: `""` in the loop, the output's register in `Post::Tanh`).
 #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
 macro_rules! tanh_elem {
-    () => {
+    ($l:literal) => {
         concat!(
             "vldmia {pre}!, {{s0}}\n",
             "vmov {t}, s0\n",
             "cmp.w {lim}, {t}, lsl #1\n",
-            "bls 5f\n",
+            "bls 5",
+            $l,
+            "f\n",
             "vmul.f32 s0, s0, s16\n", // y = -2 x
             "vmov.f32 s1, s17\n",
             "vmla.f32 s1, s0, s18\n", // t = y log2(e) + ROUND
@@ -369,26 +372,34 @@ macro_rules! tanh_elem {
             "vnmls.f32 s9, s8, s0\n",  // m = s q - (1 - s)
             "vsub.f32 s10, s16, s9\n", // -2 - m
             "vdiv.f32 s0, s9, s10\n",  // m / (-2 - m)
-            "4:\n",
+            "4",
+            $l,
+            ":\n",
             "vstmia {post}!, {{s0}}\n",
         )
     };
 }
 
-/// The out-of-line part of one `tanh`: label 5, back to 4.
+/// The out-of-line part of one `tanh`: label `5$l`, back to `4$l`.
 #[cfg(all(feature = "fastexp", not(feature = "micromath")))]
 macro_rules! tanh_slow {
-    () => {
+    ($l:literal) => {
         concat!(
             // |x| ≥ 32 or NaN: NaN stays, else ±1 with the sign of x.
-            "5:\n",
+            "5",
+            $l,
+            ":\n",
             "vcmp.f32 s0, s0\n",
             "vmrs APSR_nzcv, fpscr\n",
-            "bvs 4b\n",
+            "bvs 4",
+            $l,
+            "b\n",
             "and {t}, {t}, #0x80000000\n",
             "orr {t}, {t}, #0x3f800000\n",
             "vmov s0, {t}\n",
-            "b 4b\n",
+            "b 4",
+            $l,
+            "b\n",
         )
     };
 }
@@ -402,11 +413,11 @@ macro_rules! tanh_loop {
         concat!(
             tanh_setup!(),
             "2:\n",
-            tanh_elem!(),
+            tanh_elem!(""),
             "subs {n}, {n}, #1\n",
             "bne 2b\n",
             "b 6f\n",
-            tanh_slow!(),
+            tanh_slow!(""),
             "6:\n",
         )
     };
@@ -493,15 +504,13 @@ macro_rules! unrolled {
                     Post::Tanh => asm!(
                         rows_text!(),
                         tanh_setup!(),
-                        // One `tanh` per output, straight-line (numeric labels are local
-                        // to each copy): one branch per element instead of two.
-                        $(
-                            concat!("@ tanh of s", $acc, "\n"),
-                            tanh_elem!(),
-                            "b 6f\n",
-                            tanh_slow!(),
-                            "6:\n",
-                        )+
+                        // One `tanh` per output, straight-line, their out-of-line parts
+                        // after them (labels `4…` / `5…` numbered by the output's register):
+                        // no branch per element on the common path.
+                        $(tanh_elem!($acc),)+
+                        "b 6f\n",
+                        $(tanh_slow!($acc),)+
+                        "6:\n",
                         "vpop {{d0-d15}}",
                         x = in(reg) x,
                         w = inout(reg) w => _,
