@@ -821,7 +821,7 @@ pub(crate) fn head_exps_k3(
             "vldmia {as}!, {{s0}}",
             "vmov {t}, s0",
             "cmp.w {ls}, {t}, lsl #1",  // |a^σ| ≤ 30
-            "blo 9f",
+            "blo 8f",
             exp_s0_to_s8!(),
             "vadd.f32 s8, s27, s8",     // σ_min + e
             "vstmia {so}!, {{s8}}",
@@ -831,7 +831,7 @@ pub(crate) fn head_exps_k3(
             "vsub.f32 s0, s0, s28",     // a^π - m
             "vmov {t}, s0",
             "cmp.w {le}, {t}, lsl #1",  // |a^π - m| < 86
-            "bls 9f",
+            "bls 8f",
             exp_s0_to_s8!(),
             "vadd.f32 s29, s29, s8",    // rest += e
             "3:",
@@ -839,7 +839,7 @@ pub(crate) fn head_exps_k3(
             "vldmia {as}!, {{s0}}",
             "vmov {t}, s0",
             "cmp.w {ls}, {t}, lsl #1",  // |a^σ| ≤ 30
-            "blo 9f",
+            "blo 8f",
             exp_s0_to_s8!(),
             "vadd.f32 s8, s27, s8",     // σ_min + e
             "vstmia {so}!, {{s8}}",
@@ -849,7 +849,7 @@ pub(crate) fn head_exps_k3(
             "vsub.f32 s0, s0, s28",     // a^π - m
             "vmov {t}, s0",
             "cmp.w {le}, {t}, lsl #1",  // |a^π - m| < 86
-            "bls 9f",
+            "bls 8f",
             exp_s0_to_s8!(),
             "vadd.f32 s29, s29, s8",    // rest += e
             "3:",
@@ -857,7 +857,7 @@ pub(crate) fn head_exps_k3(
             "vldmia {as}!, {{s0}}",
             "vmov {t}, s0",
             "cmp.w {ls}, {t}, lsl #1",  // |a^σ| ≤ 30
-            "blo 9f",
+            "blo 8f",
             exp_s0_to_s8!(),
             "vadd.f32 s8, s27, s8",     // σ_min + e
             "vstmia {so}!, {{s8}}",
@@ -867,7 +867,7 @@ pub(crate) fn head_exps_k3(
             "vsub.f32 s0, s0, s28",     // a^π - m
             "vmov {t}, s0",
             "cmp.w {le}, {t}, lsl #1",  // |a^π - m| < 86
-            "bls 9f",
+            "bls 8f",
             exp_s0_to_s8!(),
             "vadd.f32 s29, s29, s8",    // rest += e
             "3:",
@@ -877,7 +877,8 @@ pub(crate) fn head_exps_k3(
             "sub.w {as}, {t}, #0x3f000000",
             "cmp.w {as}, #0x40800000",  // u ∈ [½, +inf)
             "blo 7f",
-            "mov.w {n}, #1",            // else: not handled here
+            "8:",                       // an argument out of range: not handled here
+            "mov.w {n}, #1",
             "b 9f",
             "7:",
             "vmov {as}, {ap}, s14, s15",
@@ -911,7 +912,6 @@ pub(crate) fn head_exps_k3(
             "vmla.f32 s7, s2, s18",     // + kf LN2_HI
             "vadd.f32 s29, s28, s7",    // lse = m + ln_1p(rest)
             "vmov {ap}, s29",
-            "movs {n}, #0",             // done
             "9:",
             "vpop {{d0-d15}}",
             // `t` holds the constants' address until they are loaded, then scratch bits.
@@ -920,7 +920,7 @@ pub(crate) fn head_exps_k3(
             as = inout(reg) a_sigma.as_ptr() => _,
             ap = inout(reg) a_pi.as_ptr() => lse,
             so = inout(reg) sigma.as_mut_ptr() => _,
-            n = inout(reg) 1usize => left,
+            n = inout(reg) 0usize => left,
             nskip = in(reg) i_max,
             ls = out(reg) _,
             le = out(reg) _,
