@@ -15,36 +15,9 @@ set -eu -o pipefail
 elf=${1:?usage: profile-region.sh ELF REGION [--annotate]}
 region=${2:?usage: profile-region.sh ELF REGION [--annotate]}
 annotate=${3:-}
-here=$(cd "$(dirname "$0")" && pwd)
-
-nm_tool() { # $1 = nm | objdump
-  local sysroot host
-  sysroot=$(rustc --print sysroot)
-  host=$(rustc -vV | sed -n 's/^host: //p')
-  if [ -x "$sysroot/lib/rustlib/$host/bin/llvm-$1" ]; then
-    echo "$sysroot/lib/rustlib/$host/bin/llvm-$1"
-  elif command -v "arm-none-eabi-$1" >/dev/null; then
-    echo "arm-none-eabi-$1"
-  else
-    echo "profile-region.sh: no llvm-$1 (rustup component add llvm-tools) or arm-none-eabi-$1" >&2
-    exit 127
-  fi
-}
-NM=$(nm_tool nm)
-OBJDUMP=$(nm_tool objdump)
-addr_of() {
-  local a
-  a=$("$NM" "$elf" | grep "$1" | head -n1 | cut -d' ' -f1)
-  [ -n "$a" ] || { echo "profile-region.sh: symbol $1 not in $elf" >&2; exit 1; }
-  printf '%08x' $(( 0x$a & ~1 ))
-}
-begin=$(addr_of embedml_mark_begin)
-end=$(addr_of embedml_mark_end)
-
-trace=$(mktemp)
-ops=$(mktemp)
-trap 'rm -f "$trace" "$ops"' EXIT
-EMBEDML_QEMU_TRACE=$trace "$here/qemu-run.sh" "$elf" >/dev/null
+tool=profile-region.sh
+# shellcheck source=trace-common.sh
+. "$(dirname "$0")/trace-common.sh"
 # Address -> function (demangled, hash dropped) and instruction text, tab-separated.
 "$OBJDUMP" -d -C --no-show-raw-insn "$elf" |
   awk '/^[0-9a-f]+ <.*>:$/ { f = $0; sub(/^[0-9a-f]+ </, "", f); sub(/>:$/, "", f); sub(/::h[0-9a-f]+$/, "", f)
@@ -52,7 +25,7 @@ EMBEDML_QEMU_TRACE=$trace "$here/qemu-run.sh" "$elf" >/dev/null
        /^ *[0-9a-f]+:/ { a = $1; sub(":", "", a); while (length(a) < 8) a = "0" a
                          i = $0; sub(/^ *[0-9a-f]+:[ \t]*/, "", i); print a "\t" f "\t" i }' >"$ops"
 
-awk -F'\t' -v b="$begin" -v e="$end" -v R="$region" -v ann="$annotate" '
+awk -F'\t' -v b="$begin" -v e="$end" -v R="$region" -v ann="$annotate" -v fpops="$FP_OPS" '
   NR == FNR { fn[$1] = $2; ins[$1] = $3; next }
   /^Trace/ {
     s = $0; sub(/^[^[]*\[/, "", s); split(s, f, "/"); pc = f[2]
@@ -60,7 +33,7 @@ awk -F'\t' -v b="$begin" -v e="$end" -v R="$region" -v ann="$annotate" '
     if (inside && r == R) {
       n[fn[pc]]++; tot++; cnt[pc]++
       split(ins[pc], w, /[ \t]/)
-      if (w[1] ~ /^v(add|sub|mul|nmul|mla|mls|nmla|nmls|fma|fms|fnma|fnms|div|sqrt|abs|neg|cmp|cmpe|cvt)/) { fp[fn[pc]]++; ftot++ }
+      if (w[1] ~ fpops) { fp[fn[pc]]++; ftot++ }
     }
   }
   END {
