@@ -675,6 +675,50 @@ macro_rules! exp_s0_to_s8 {
     };
 }
 
+/// `lse = m + ln_1p(rest)` for the head blocks below, from label `7:` (`1 + rest ≥ ½`, checked
+/// by the caller): `math::ln_1p_fast`'s operations in the same order, with `rest` in `s29`, `m` in
+/// `s28`, `1 + rest` in `s0`, its bits in `{t}` and `ln_1p`'s constants in `s9…s15`, `s18`–`s21`;
+/// the result in `s29` and its bits in `{ap}`.
+#[cfg(all(feature = "fastexp", not(feature = "micromath")))]
+macro_rules! lse_ln1p_tail {
+    () => {
+        concat!(
+            "7:\n",
+            "vmov {as}, {ap}, s14, s15\n",
+            "add {t}, {t}, {as}\n", // ix
+            "lsrs {as}, {t}, #23\n",
+            "sub.w {as}, {as}, #127\n", // k
+            "bfc {t}, #23, #9\n",
+            "add {t}, {t}, {ap}\n",
+            "vmov s1, {t}\n", // m ∈ [√½, √2)
+            "vmov s2, {as}\n",
+            "vcvt.f32.s32 s2, s2\n", // kf
+            "vsub.f32 s3, s0, s13\n",
+            "vsub.f32 s3, s29, s3\n",
+            "vdiv.f32 s3, s3, s0\n",  // c = (x - (u - 1)) / u
+            "vsub.f32 s1, s1, s13\n", // f = m - 1
+            "vadd.f32 s4, s1, s20\n",
+            "vdiv.f32 s4, s1, s4\n",   // s = f / (2 + f)
+            "vmul.f32 s5, s4, s4\n",   // z
+            "vmul.f32 s6, s5, s5\n",   // w
+            "vmla.f32 s9, s6, s11\n",  // LG1 + w LG3 (LG1's register: used once)
+            "vmla.f32 s10, s6, s12\n", // LG2 + w LG4
+            "vmul.f32 s7, s5, s9\n",
+            "vmla.f32 s7, s6, s10\n", // r
+            "vmul.f32 s8, s1, s21\n",
+            "vmul.f32 s8, s8, s1\n",  // hfsq = 0.5 f f
+            "vadd.f32 s7, s8, s7\n",  // hfsq + r
+            "vmla.f32 s3, s2, s19\n", // kf LN2_LO + c
+            "vmla.f32 s3, s4, s7\n",  // s (hfsq + r) + (kf LN2_LO + c)
+            "vsub.f32 s7, s3, s8\n",
+            "vadd.f32 s7, s7, s1\n",
+            "vmla.f32 s7, s2, s18\n",  // + kf LN2_HI
+            "vadd.f32 s29, s28, s7\n", // lse = m + ln_1p(rest)
+            "vmov {ap}, s29\n",
+        )
+    };
+}
+
 /// The exponentials and the log-sum-exp of the MDN head (`Head::mixture` with `fastexp`) in
 /// assembly, the same values bit for bit: for `i < K`, `σ[i] = σ_min + e^{a^σ[i]}` (for
 /// `|a^σ| ≤ 30`, the clamp range) and `rest += e^{a^π[i] − m}` for `i ≠ i_max` (for
@@ -738,38 +782,7 @@ pub(crate) fn head_exps(
             "blo 7f",
             "mov.w {n}, #1",            // else: not handled here
             "b 9f",
-            "7:",
-            "vmov {as}, {ap}, s14, s15",
-            "add {t}, {t}, {as}",       // ix
-            "lsrs {as}, {t}, #23",
-            "sub.w {as}, {as}, #127",   // k
-            "bfc {t}, #23, #9",
-            "add {t}, {t}, {ap}",
-            "vmov s1, {t}",             // m ∈ [√½, √2)
-            "vmov s2, {as}",
-            "vcvt.f32.s32 s2, s2",      // kf
-            "vsub.f32 s3, s0, s13",
-            "vsub.f32 s3, s29, s3",
-            "vdiv.f32 s3, s3, s0",      // c = (x - (u - 1)) / u
-            "vsub.f32 s1, s1, s13",     // f = m - 1
-            "vadd.f32 s4, s1, s20",
-            "vdiv.f32 s4, s1, s4",      // s = f / (2 + f)
-            "vmul.f32 s5, s4, s4",      // z
-            "vmul.f32 s6, s5, s5",      // w
-            "vmla.f32 s9, s6, s11",     // LG1 + w LG3 (LG1's register: used once)
-            "vmla.f32 s10, s6, s12",    // LG2 + w LG4
-            "vmul.f32 s7, s5, s9",
-            "vmla.f32 s7, s6, s10",     // r
-            "vmul.f32 s8, s1, s21",
-            "vmul.f32 s8, s8, s1",      // hfsq = 0.5 f f
-            "vadd.f32 s7, s8, s7",      // hfsq + r
-            "vmla.f32 s3, s2, s19",     // kf LN2_LO + c
-            "vmla.f32 s3, s4, s7",      // s (hfsq + r) + (kf LN2_LO + c)
-            "vsub.f32 s7, s3, s8",
-            "vadd.f32 s7, s7, s1",
-            "vmla.f32 s7, s2, s18",     // + kf LN2_HI
-            "vadd.f32 s29, s28, s7",    // lse = m + ln_1p(rest)
-            "vmov {ap}, s29",
+            lse_ln1p_tail!(),
             "9:",
             "vpop {{d0-d15}}",
             // `t` holds the constants' address until they are loaded, then scratch bits.
@@ -880,38 +893,7 @@ pub(crate) fn head_exps_k3(
             "8:",                       // an argument out of range: not handled here
             "mov.w {n}, #1",
             "b 9f",
-            "7:",
-            "vmov {as}, {ap}, s14, s15",
-            "add {t}, {t}, {as}",       // ix
-            "lsrs {as}, {t}, #23",
-            "sub.w {as}, {as}, #127",   // k
-            "bfc {t}, #23, #9",
-            "add {t}, {t}, {ap}",
-            "vmov s1, {t}",             // m ∈ [√½, √2)
-            "vmov s2, {as}",
-            "vcvt.f32.s32 s2, s2",      // kf
-            "vsub.f32 s3, s0, s13",
-            "vsub.f32 s3, s29, s3",
-            "vdiv.f32 s3, s3, s0",      // c = (x - (u - 1)) / u
-            "vsub.f32 s1, s1, s13",     // f = m - 1
-            "vadd.f32 s4, s1, s20",
-            "vdiv.f32 s4, s1, s4",      // s = f / (2 + f)
-            "vmul.f32 s5, s4, s4",      // z
-            "vmul.f32 s6, s5, s5",      // w
-            "vmla.f32 s9, s6, s11",     // LG1 + w LG3 (LG1's register: used once)
-            "vmla.f32 s10, s6, s12",    // LG2 + w LG4
-            "vmul.f32 s7, s5, s9",
-            "vmla.f32 s7, s6, s10",     // r
-            "vmul.f32 s8, s1, s21",
-            "vmul.f32 s8, s8, s1",      // hfsq = 0.5 f f
-            "vadd.f32 s7, s8, s7",      // hfsq + r
-            "vmla.f32 s3, s2, s19",     // kf LN2_LO + c
-            "vmla.f32 s3, s4, s7",      // s (hfsq + r) + (kf LN2_LO + c)
-            "vsub.f32 s7, s3, s8",
-            "vadd.f32 s7, s7, s1",
-            "vmla.f32 s7, s2, s18",     // + kf LN2_HI
-            "vadd.f32 s29, s28, s7",    // lse = m + ln_1p(rest)
-            "vmov {ap}, s29",
+            lse_ln1p_tail!(),
             "9:",
             "vpop {{d0-d15}}",
             // `t` holds the constants' address until they are loaded, then scratch bits.
